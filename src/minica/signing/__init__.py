@@ -1,0 +1,1 @@
+"""Signing and verifying UBL documents with DIAN's XAdES-EPES profile."""
