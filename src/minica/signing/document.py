@@ -1,0 +1,253 @@
+"""The UBL documents minica signs: which kind, which environment, whose, and where the signature goes.
+
+A :class:`UblDocument` is read once from bytes with the hardened parser and then only looked at;
+the signer uses its :class:`SignatureSlot` to know where DIAN wants the ``ds:Signature``
+(``reference/dian-xades-profile.md`` §1): in the ``ext:UBLExtension`` after the one holding
+``sts:DianExtensions`` (``UBLExtension[2]``), or in the only extension for AttachedDocument and
+payroll (nómina) documents.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from lxml import etree
+
+from minica.environment import Environment
+from minica.errors import InvalidInput, MalformedXml
+from minica.signing import namespaces as ns
+from minica.signing.xmlsafe import MAX_XML_BYTES, parse_xml
+
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
+_UBL_EXTENSIONS = f"{{{ns.EXT}}}UBLExtensions"
+_UBL_EXTENSION = f"{{{ns.EXT}}}UBLExtension"
+_EXTENSION_CONTENT = f"{{{ns.EXT}}}ExtensionContent"
+_DIAN_EXTENSIONS = (f"{{{ns.STS}}}DianExtensions", f"{{{ns.STS_OLD}}}DianExtensions")
+_SIGNATURE = f"{{{ns.DS}}}Signature"
+_CAC = f"{{{ns.CAC}}}"
+_CBC = f"{{{ns.CBC}}}"
+
+
+class DocumentKind(str, enum.Enum):
+    """A document type DIAN accepts, named by its root element's local name."""
+
+    INVOICE = "Invoice"
+    CREDIT_NOTE = "CreditNote"
+    DEBIT_NOTE = "DebitNote"
+    APPLICATION_RESPONSE = "ApplicationResponse"
+    ATTACHED_DOCUMENT = "AttachedDocument"
+    NOMINA_INDIVIDUAL = "NominaIndividual"
+    NOMINA_INDIVIDUAL_DE_AJUSTE = "NominaIndividualDeAjuste"
+
+    @property
+    def namespace(self) -> str:
+        """The root element's namespace URI."""
+        return _ROOT_NAMESPACES[self]
+
+    @property
+    def is_nomina(self) -> bool:
+        return self in (DocumentKind.NOMINA_INDIVIDUAL, DocumentKind.NOMINA_INDIVIDUAL_DE_AJUSTE)
+
+    @property
+    def has_dian_extensions(self) -> bool:
+        """Whether DIAN's first extension (``sts:DianExtensions``) is expected (TBX AA03/DA16)."""
+        return not self.is_nomina and self is not DocumentKind.ATTACHED_DOCUMENT
+
+    @classmethod
+    def of_root(cls, root: etree._Element) -> DocumentKind:
+        """Recognise a document by its root's namespace and local name, or refuse it."""
+        qname = etree.QName(root)
+        for kind, namespace in _ROOT_NAMESPACES.items():
+            if qname.localname == kind.value and qname.namespace == namespace:
+                return kind
+        supported = ", ".join(k.value for k in cls)
+        raise MalformedXml(
+            f"the root element is {{{qname.namespace or ''}}}{qname.localname}, "
+            "which is not a DIAN document",
+            f"minica signs UBL 2.1 {supported} in their DIAN namespaces",
+        )
+
+
+_ROOT_NAMESPACES = {
+    DocumentKind.INVOICE: ns.INVOICE,
+    DocumentKind.CREDIT_NOTE: ns.CREDIT_NOTE,
+    DocumentKind.DEBIT_NOTE: ns.DEBIT_NOTE,
+    DocumentKind.APPLICATION_RESPONSE: ns.APPLICATION_RESPONSE,
+    DocumentKind.ATTACHED_DOCUMENT: ns.ATTACHED_DOCUMENT,
+    DocumentKind.NOMINA_INDIVIDUAL: ns.NOMINA_INDIVIDUAL,
+    DocumentKind.NOMINA_INDIVIDUAL_DE_AJUSTE: ns.NOMINA_INDIVIDUAL_AJUSTE,
+}
+
+
+class SlotMode(enum.Enum):
+    """How the new markup goes in relative to the slot's anchor element."""
+
+    APPEND = "append"  # as the anchor's last child (just before its end tag)
+    AFTER = "after"  # as the anchor's next sibling (just after its end tag)
+    PREPEND = "prepend"  # as the anchor's first child (after its leading text)
+
+
+class Wrapper(enum.Enum):
+    """Which UBL extension elements must be created around the ``ds:Signature``."""
+
+    NONE = 0  # an empty ext:ExtensionContent is waiting
+    EXTENSION = 1  # ext:UBLExtension/ext:ExtensionContent
+    EXTENSIONS = 2  # ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent
+
+
+@dataclass(frozen=True)
+class SignatureSlot:
+    """Where the signature goes: next to or inside ``anchor``, wrapped as ``wrapper`` says."""
+
+    anchor: etree._Element
+    mode: SlotMode
+    wrapper: Wrapper
+
+
+@dataclass(frozen=True)
+class UblDocument:
+    """A parsed DIAN document and the facts the signer and checks need.
+
+    ``profile_execution_id`` and ``supplier_nit`` are the raw texts (None when absent): DIAN's own
+    payroll skeletons carry placeholders such as ``Ambiente="0"`` and ``NIT="0"``, which must still
+    be signable. :attr:`environment` interprets the first.
+    """
+
+    tree: etree._ElementTree
+    kind: DocumentKind
+    profile_execution_id: str | None
+    supplier_nit: str | None
+    signed: bool
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> UblDocument:
+        """Parse untrusted bytes; raises HostileXml, MalformedXml (bad XML or unknown root)."""
+        return cls.from_tree(parse_xml(data, max_bytes=max_bytes))
+
+    @classmethod
+    def from_tree(cls, tree: etree._ElementTree) -> UblDocument:
+        """Wrap a tree already parsed by :func:`minica.signing.xmlsafe.parse_xml`."""
+        root = tree.getroot()
+        kind = DocumentKind.of_root(root)
+        return cls(
+            tree=tree,
+            kind=kind,
+            profile_execution_id=_profile_execution_id(root, kind),
+            supplier_nit=_supplier_nit(root, kind),
+            signed=_has_signature(root),
+        )
+
+    @property
+    def root(self) -> etree._Element:
+        return self.tree.getroot()
+
+    @property
+    def environment(self) -> Environment | None:
+        """Producción or habilitación from ProfileExecutionID / ``@Ambiente``; None when absent.
+
+        Raises InvalidInput when the value is neither 1 nor 2.
+        """
+        if self.profile_execution_id is None:
+            return None
+        return Environment.from_profile_execution_id(self.profile_execution_id)
+
+    def signature_slot(self) -> SignatureSlot:
+        """Where DIAN wants the signature (profile §1); refuses a signed document.
+
+        1. an empty ``ext:ExtensionContent`` in an extension after DianExtensions' one;
+        2. else a new ``ext:UBLExtension`` right after DianExtensions' extension (``UBLExtension[2]``);
+        3. without DianExtensions (AttachedDocument, nómina): an empty extension, else a new one at
+           the end of ``ext:UBLExtensions`` (nómina ships it empty);
+        4. without ``ext:UBLExtensions``: a new one as the root's first child.
+        """
+        if self.signed:
+            raise InvalidInput(
+                f"this {self.kind.value} already has a ds:Signature",
+                "DIAN allows exactly one signature per document; sign the unsigned original",
+            )
+        root = self.root
+        extensions = root.find(_UBL_EXTENSIONS)
+        if extensions is None:
+            slot = SignatureSlot(root, SlotMode.PREPEND, Wrapper.EXTENSIONS)
+        else:
+            slot = _slot_in(extensions)
+        _refuse_inherited_xml_attributes(slot.anchor)
+        return slot
+
+
+def _slot_in(extensions: etree._Element) -> SignatureSlot:
+    items = [e for e in extensions if e.tag == _UBL_EXTENSION]
+    dian_index = next(
+        (i for i, e in enumerate(items) if _content_child(e, _DIAN_EXTENSIONS) is not None), -1
+    )
+    for item in items[dian_index + 1 :]:
+        content = item.find(_EXTENSION_CONTENT)
+        if content is not None and _is_empty(content):
+            return SignatureSlot(content, SlotMode.APPEND, Wrapper.NONE)
+    if dian_index >= 0:
+        return SignatureSlot(items[dian_index], SlotMode.AFTER, Wrapper.EXTENSION)
+    return SignatureSlot(extensions, SlotMode.APPEND, Wrapper.EXTENSION)
+
+
+def _content_child(extension: etree._Element, tags: tuple[str, ...]) -> etree._Element | None:
+    content = extension.find(_EXTENSION_CONTENT)
+    if content is None:
+        return None
+    return next((c for c in content if c.tag in tags), None)
+
+
+def _is_empty(element: etree._Element) -> bool:
+    """No child nodes at all (comments included) and at most whitespace text."""
+    return len(element) == 0 and not (element.text or "").strip()
+
+
+def _refuse_inherited_xml_attributes(anchor: etree._Element) -> None:
+    # Inclusive C14N 1.0 copies inherited xml:lang/xml:space/xml:base onto each signed apex;
+    # lxml's subtree C14N does not, so the digests would disagree with other verifiers.
+    node: etree._Element | None = anchor
+    while node is not None:
+        if any(str(name).startswith(f"{{{_XML_NS}}}") for name in node.attrib):
+            raise InvalidInput(
+                f"<{etree.QName(node).localname}> carries xml:lang/xml:space/xml:base",
+                "DIAN documents do not use them around the signature; remove them before signing",
+            )
+        node = node.getparent()
+
+
+def _has_signature(root: etree._Element) -> bool:
+    for _ in root.iter(_SIGNATURE):
+        return True
+    return False
+
+
+def _text(element: etree._Element | None) -> str | None:
+    if element is None or element.text is None:
+        return None
+    return element.text.strip() or None
+
+
+def _profile_execution_id(root: etree._Element, kind: DocumentKind) -> str | None:
+    if kind.is_nomina:
+        general = root.find(f"{{{kind.namespace}}}InformacionGeneral")
+        if general is None:  # ajuste: under Reemplazar or Eliminar
+            general = root.find(f"*/{{{kind.namespace}}}InformacionGeneral")
+        value = None if general is None else general.get("Ambiente")
+        return value.strip() if value and value.strip() else None
+    return _text(root.find(f"{_CBC}ProfileExecutionID"))
+
+
+def _supplier_nit(root: etree._Element, kind: DocumentKind) -> str | None:
+    if kind.is_nomina:
+        employer = root.find(f"{{{kind.namespace}}}Empleador")
+        if employer is None:
+            employer = root.find(f"*/{{{kind.namespace}}}Empleador")
+        value = None if employer is None else employer.get("NIT")
+        return value.strip() if value and value.strip() else None
+    if kind in (DocumentKind.APPLICATION_RESPONSE, DocumentKind.ATTACHED_DOCUMENT):
+        path = f"{_CAC}SenderParty/{_CAC}PartyTaxScheme/{_CBC}CompanyID"
+    else:
+        path = (
+            f"{_CAC}AccountingSupplierParty/{_CAC}Party/{_CAC}PartyTaxScheme/{_CBC}CompanyID"
+        )
+    return _text(root.find(path))
