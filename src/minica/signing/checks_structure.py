@@ -1,0 +1,422 @@
+"""Structure and signature-wrapping checks: find the one signature and what each reference signs.
+
+Runs on the tree parsed from the caller's bytes and never changes it. Reference targets are
+resolved by ``@Id`` only, after refusing duplicate Ids, so what is digested is exactly what the
+later checks read (the classic wrapping attacks need the two to differ).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from cryptography import x509
+from lxml import etree
+
+from minica.signing import namespaces as ns
+from minica.signing.report import Check, Status
+
+Role = Literal["document", "keyinfo", "signedproperties", "other"]
+
+_NS = {"ds": ns.DS, "xades": ns.XADES, "ext": ns.EXT}
+_DS = "{%s}" % ns.DS
+_XADES = "{%s}" % ns.XADES
+_EXT = "{%s}" % ns.EXT
+_SAME_DOCUMENT_ID = re.compile(r"^#[A-Za-z_][\w.\-]*$")
+
+#: Digest URIs allowed by DIAN's Regla-4, and the SHA-1 ones refused with their own message.
+DIGEST_NAMES = {ns.SHA256: "sha256", ns.SHA384: "sha384", ns.SHA512: "sha512"}
+SIGNATURE_HASHES = {ns.RSA_SHA256: "sha256", ns.RSA_SHA384: "sha384", ns.RSA_SHA512: "sha512"}
+_SHA1_URIS = {
+    ns.SHA1,
+    ns.RSA_SHA1,
+    "http://www.w3.org/2001/04/xmlenc#sha1",
+    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha1",
+}
+
+
+class Checks:
+    """An ordered, append-only list of :class:`Check` being built."""
+
+    def __init__(self) -> None:
+        self.items: list[Check] = []
+
+    def add(self, rule: str, status: Status, message: str) -> bool:
+        self.items.append(Check(rule, status, message))
+        return status != "fail"
+
+    def passed(self, rule: str, message: str) -> bool:
+        return self.add(rule, "pass", message)
+
+    def failed(self, rule: str, message: str) -> bool:
+        return self.add(rule, "fail", message)
+
+
+@dataclass
+class Reference:
+    """One ``ds:Reference`` and the element it resolves to (``None`` for ``URI=""``)."""
+
+    index: int
+    element: etree._Element
+    uri: str | None
+    role: Role
+    target: etree._Element | None
+    digest_uri: str
+    digest_value: str
+    transforms: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"reference #{self.index + 1} (URI='{self.uri}', {self.role})"
+
+
+@dataclass
+class SignatureParts:
+    """The pieces of the signature being verified, located by :func:`locate`."""
+
+    signature: etree._Element
+    signed_info: etree._Element | None = None
+    signature_method: str = ""
+    references: list[Reference] = field(default_factory=list)
+    key_info: etree._Element | None = None
+    certificate: x509.Certificate | None = None
+    extra_certificates: list[x509.Certificate] = field(default_factory=list)
+    signed_properties: etree._Element | None = None
+    signed_signature_properties: etree._Element | None = None
+    structure_ok: bool = True
+
+    def reference(self, role: Role) -> Reference | None:
+        found = [r for r in self.references if r.role == role]
+        return found[0] if len(found) == 1 else None
+
+
+def describe(element: etree._Element) -> str:
+    """A readable location path such as ``/Invoice/ext:UBLExtensions/ext:UBLExtension[2]``."""
+    steps: list[str] = []
+    node: etree._Element | None = element
+    while node is not None:
+        qname = etree.QName(node)
+        name = f"{node.prefix}:{qname.localname}" if node.prefix else qname.localname
+        parent = node.getparent()
+        if parent is not None:
+            same = [c for c in parent if c.tag == node.tag]
+            if len(same) > 1:
+                name += f"[{same.index(node) + 1}]"
+        steps.append(name)
+        node = parent
+    return "/" + "/".join(reversed(steps))
+
+
+def _in_extension(signature: etree._Element, root: etree._Element) -> bool:
+    content = signature.getparent()
+    extension = content.getparent() if content is not None else None
+    extensions = extension.getparent() if extension is not None else None
+    return (
+        content is not None
+        and content.tag == _EXT + "ExtensionContent"
+        and extension is not None
+        and extension.tag == _EXT + "UBLExtension"
+        and extensions is not None
+        and extensions.tag == _EXT + "UBLExtensions"
+        and extensions.getparent() is root
+    )
+
+
+def _text(element: etree._Element | None) -> str:
+    return "".join(element.itertext()).strip() if element is not None else ""
+
+
+def _check_algorithm(out: Checks, rule: str, what: str, uri: str, allowed: dict[str, str]) -> bool:
+    if uri in allowed:
+        return out.passed(rule, f"{what} is {uri}")
+    if uri in _SHA1_URIS:
+        return out.failed(
+            rule, f"{what} is SHA-1 ({uri}): refused, DIAN's policy v2 allows only SHA-256/384/512"
+        )
+    return out.failed(
+        rule, f"{what} is '{uri}', expected one of {', '.join(sorted(allowed))}"
+    )
+
+
+def locate(root: etree._Element, out: Checks) -> SignatureParts | None:
+    """Find the signature, check its structure and resolve its references.
+
+    Appends DC01, AA04, MINICA-DUPLICATE-ID, DC02–DC07, DC08/DC11/DC14, DC10, DC13, ZD06, DC20,
+    MINICA-REFERENCE-URI / -TARGET, MINICA-TRANSFORMS, MINICA-SIGNED-PROPERTIES-LOCATION and
+    MINICA-QUALIFYING-TARGET checks to ``out``. Returns ``None`` when there is no signature at all.
+    Establishes nothing cryptographic.
+    """
+    signatures = root.xpath("//ds:Signature", namespaces=_NS)
+    if not signatures:
+        out.failed(
+            "DC01",
+            "no ds:Signature found; expected one at /<root>/ext:UBLExtensions/ext:UBLExtension/"
+            "ext:ExtensionContent/ds:Signature",
+        )
+        return None
+    placed = [s for s in signatures if _in_extension(s, root)]
+    signature = placed[0] if placed else signatures[0]
+    parts = SignatureParts(signature=signature)
+    if placed:
+        out.passed("DC01", f"signature at {describe(signature)}")
+    else:
+        parts.structure_ok = out.failed(
+            "DC01",
+            f"ds:Signature is at {describe(signature)}; expected it in a UBL extension, "
+            "/<root>/ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent/ds:Signature",
+        )
+    if len(signatures) == 1:
+        out.passed("AA04", "exactly one ds:Signature in the document")
+    else:
+        where = ", ".join(describe(s) for s in signatures)
+        parts.structure_ok = out.failed(
+            "AA04",
+            f"{len(signatures)} ds:Signature elements found ({where}); DIAN allows exactly one "
+            "(refused: a second signature is a wrapping vector)",
+        )
+
+    ids: dict[str, list[etree._Element]] = {}
+    for element in root.xpath("//*[@Id]"):
+        ids.setdefault(element.get("Id"), []).append(element)
+    duplicates = {k: v for k, v in ids.items() if len(v) > 1}
+    if duplicates:
+        value, elements = next(iter(duplicates.items()))
+        parts.structure_ok = out.failed(
+            "MINICA-DUPLICATE-ID",
+            f"Id '{value}' appears {len(elements)} times ("
+            + ", ".join(describe(e) for e in elements)
+            + f"){' and ' + str(len(duplicates) - 1) + ' more Ids repeat' if len(duplicates) > 1 else ''}"
+            "; every Id must be unique (refused: duplicate Ids enable signature wrapping)",
+        )
+    else:
+        out.passed("MINICA-DUPLICATE-ID", f"all {len(ids)} Id attributes are unique")
+
+    _locate_key_info(parts, out)
+    _locate_properties(parts, root, out)
+
+    signed_info = signature.find(_DS + "SignedInfo")
+    if signed_info is None:
+        parts.structure_ok = out.failed("DC02", "ds:Signature has no ds:SignedInfo child")
+        return parts
+    parts.signed_info = signed_info
+    c14n = signed_info.find(_DS + "CanonicalizationMethod")
+    c14n_uri = c14n.get("Algorithm", "") if c14n is not None else ""
+    if c14n_uri == ns.C14N:
+        out.passed("DC03", f"ds:CanonicalizationMethod is {ns.C14N}")
+    else:
+        parts.structure_ok = out.failed(
+            "DC03", f"ds:CanonicalizationMethod is '{c14n_uri}', expected {ns.C14N}"
+        )
+    method = signed_info.find(_DS + "SignatureMethod")
+    parts.signature_method = method.get("Algorithm", "") if method is not None else ""
+    if not _check_algorithm(
+        out, "DC04", "ds:SignatureMethod", parts.signature_method, SIGNATURE_HASHES
+    ):
+        parts.structure_ok = False
+
+    elements = signed_info.findall(_DS + "Reference")
+    if len(elements) == 3:
+        out.passed("DC02", "ds:SignedInfo has exactly three ds:Reference")
+    else:
+        parts.structure_ok = out.failed(
+            "DC02", f"ds:SignedInfo has {len(elements)} ds:Reference, expected exactly three"
+        )
+    for index, element in enumerate(elements):
+        parts.references.append(_resolve(parts, index, element, ids, out))
+    _check_roles(parts, out)
+    return parts
+
+
+def _locate_key_info(parts: SignatureParts, out: Checks) -> None:
+    key_info = parts.signature.find(_DS + "KeyInfo")
+    parts.key_info = key_info
+    blobs = key_info.findall(f"{_DS}X509Data/{_DS}X509Certificate") if key_info is not None else []
+    if not blobs:
+        parts.structure_ok = out.failed(
+            "ZD06", "no ds:KeyInfo/ds:X509Data/ds:X509Certificate in this signature"
+        )
+        return
+    certificates: list[x509.Certificate] = []
+    for blob in blobs:
+        try:
+            der = base64.b64decode("".join(_text(blob).split()), validate=True)
+            certificates.append(x509.load_der_x509_certificate(der))
+        except (binascii.Error, ValueError) as exc:
+            parts.structure_ok = out.failed(
+                "ZD06", f"ds:X509Certificate at {describe(blob)} is not a DER certificate: {exc}"
+            )
+            return
+    parts.certificate, parts.extra_certificates = certificates[0], certificates[1:]
+    out.passed(
+        "ZD06",
+        f"signer certificate in ds:KeyInfo: {parts.certificate.subject.rfc4514_string()}",
+    )
+
+
+def _locate_properties(parts: SignatureParts, root: etree._Element, out: Checks) -> None:
+    signature = parts.signature
+    qualifying = signature.findall(f"{_DS}Object/{_XADES}QualifyingProperties")
+    own = [sp for q in qualifying for sp in q.findall(_XADES + "SignedProperties")]
+    everywhere = root.xpath("//xades:SignedProperties", namespaces=_NS)
+    if len(qualifying) != 1 or len(own) != 1:
+        parts.structure_ok = out.failed(
+            "DC20",
+            f"this signature has {len(qualifying)} ds:Object/xades:QualifyingProperties and "
+            f"{len(own)} xades:SignedProperties under them; expected exactly one of each",
+        )
+    else:
+        ssp = own[0].findall(_XADES + "SignedSignatureProperties")
+        if len(ssp) != 1:
+            parts.structure_ok = out.failed(
+                "DC20",
+                f"xades:SignedProperties has {len(ssp)} xades:SignedSignatureProperties, expected one",
+            )
+        else:
+            parts.signed_properties, parts.signed_signature_properties = own[0], ssp[0]
+            out.passed("DC20", "ds:Object/xades:QualifyingProperties/xades:SignedProperties present")
+        target = qualifying[0].get("Target")
+        expected = "#" + (signature.get("Id") or "")
+        if signature.get("Id") and target == expected:
+            out.passed("MINICA-QUALIFYING-TARGET", f"QualifyingProperties/@Target is '{target}'")
+        else:
+            parts.structure_ok = out.failed(
+                "MINICA-QUALIFYING-TARGET",
+                f"xades:QualifyingProperties/@Target is '{target}', expected '{expected}' "
+                "(the Id of this ds:Signature)",
+            )
+    stray = [sp for sp in everywhere if sp not in own]
+    if stray:
+        parts.structure_ok = out.failed(
+            "MINICA-SIGNED-PROPERTIES-LOCATION",
+            "xades:SignedProperties outside this signature's ds:Object at "
+            + ", ".join(describe(s) for s in stray)
+            + " (refused: signed properties must sit under this signature's "
+            "ds:Object/xades:QualifyingProperties)",
+        )
+    elif own:
+        out.passed(
+            "MINICA-SIGNED-PROPERTIES-LOCATION",
+            "the only xades:SignedProperties is under this signature's ds:Object",
+        )
+
+
+def _resolve(
+    parts: SignatureParts,
+    index: int,
+    element: etree._Element,
+    ids: dict[str, list[etree._Element]],
+    out: Checks,
+) -> Reference:
+    uri = element.get("URI")
+    transforms = tuple(
+        t.get("Algorithm", "") for t in element.findall(f"{_DS}Transforms/{_DS}Transform")
+    )
+    method = element.find(_DS + "DigestMethod")
+    ref = Reference(
+        index=index,
+        element=element,
+        uri=uri,
+        role="other",
+        target=None,
+        digest_uri=method.get("Algorithm", "") if method is not None else "",
+        digest_value=_text(element.find(_DS + "DigestValue")),
+        transforms=transforms,
+    )
+    label = f"reference #{index + 1} (URI='{uri}')"
+    if uri == "":
+        ref.role = "document"
+        out.passed("MINICA-REFERENCE-URI", f"{label} is the whole document")
+        return ref
+    if uri is None or not _SAME_DOCUMENT_ID.match(uri):
+        kind = "an XPointer" if uri and uri.startswith("#xpointer") else "an external or unsupported"
+        if uri is None:
+            kind = "a missing"
+        parts.structure_ok = out.failed(
+            "MINICA-REFERENCE-URI",
+            f"{label} is {kind} URI; only URI=\"\" and URI=\"#<Id>\" are accepted "
+            "(refused: XPointer and external references)",
+        )
+        return ref
+    found = ids.get(uri[1:], [])
+    if len(found) != 1:
+        parts.structure_ok = out.failed(
+            "MINICA-REFERENCE-URI",
+            f"{label} resolves to {len(found)} elements; expected exactly one element with that Id",
+        )
+        return ref
+    target = found[0]
+    ref.target = target
+    out.passed("MINICA-REFERENCE-URI", f"{label} resolves to {describe(target)}")
+    if target is parts.key_info:
+        ref.role = "keyinfo"
+    elif target is not None and target is parts.signed_properties:
+        ref.role = "signedproperties"
+    elif target.tag == _XADES + "SignedProperties":
+        parts.structure_ok = out.failed(
+            "MINICA-SIGNED-PROPERTIES-LOCATION",
+            f"{label} points at xades:SignedProperties at {describe(target)}, which is not "
+            "under this signature's ds:Object/xades:QualifyingProperties",
+        )
+    else:
+        parts.structure_ok = out.failed(
+            "MINICA-REFERENCE-TARGET",
+            f"{label} resolves to {describe(target)}; only the whole document (URI=\"\"), this "
+            "signature's ds:KeyInfo or its xades:SignedProperties may be referenced",
+        )
+    return ref
+
+
+def _check_roles(parts: SignatureParts, out: Checks) -> None:
+    by_role = {role: [r for r in parts.references if r.role == role] for role in
+               ("document", "keyinfo", "signedproperties")}
+    rules = {"document": "DC05", "keyinfo": "DC10", "signedproperties": "DC13"}
+    what = {
+        "document": "the whole-document reference (URI=\"\")",
+        "keyinfo": "the reference to this signature's ds:KeyInfo",
+        "signedproperties": "the reference to this signature's xades:SignedProperties",
+    }
+    for role, refs in by_role.items():
+        if len(refs) == 1:
+            out.passed(rules[role], f"{what[role]} is {refs[0].label}")
+        else:
+            parts.structure_ok = out.failed(
+                rules[role], f"found {len(refs)} of {what[role]}; expected exactly one"
+            )
+    for ref in parts.references:
+        rule = {"document": "DC08", "keyinfo": "DC11", "signedproperties": "DC14"}.get(
+            ref.role, "DC08"
+        )
+        if not _check_algorithm(
+            out, rule, f"ds:DigestMethod of {ref.label}", ref.digest_uri, DIGEST_NAMES
+        ):
+            parts.structure_ok = False
+        if ref.role == "document":
+            if ref.transforms in ((ns.ENVELOPED,), (ns.ENVELOPED, ns.C14N)):
+                out.passed("DC07", f"{ref.label} has the enveloped-signature transform")
+            else:
+                parts.structure_ok = out.failed(
+                    "DC07",
+                    f"{ref.label} has transforms {list(ref.transforms)}; expected exactly "
+                    f"[{ns.ENVELOPED}]",
+                )
+        elif ref.role in ("keyinfo", "signedproperties"):
+            if ref.transforms in ((), (ns.C14N,)):
+                out.passed("MINICA-TRANSFORMS", f"{ref.label} has transforms {list(ref.transforms)}")
+            else:
+                parts.structure_ok = out.failed(
+                    "MINICA-TRANSFORMS",
+                    f"{ref.label} has transforms {list(ref.transforms)}; expected none or "
+                    f"[{ns.C14N}]",
+                )
+        if ref.role == "signedproperties":
+            kind = ref.element.get("Type")
+            if kind == ns.SIGNED_PROPERTIES_TYPE:
+                out.passed("DC13", f"{ref.label} has Type {kind}")
+            else:
+                parts.structure_ok = out.failed(
+                    "DC13",
+                    f"{ref.label} has Type '{kind}', expected {ns.SIGNED_PROPERTIES_TYPE}",
+                )

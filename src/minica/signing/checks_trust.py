@@ -1,0 +1,169 @@
+"""Certificate checks: validity at ``at`` (ZD07), key usage, chain to anchors (ZD05), revocation (ZD04).
+
+Rule codes follow DIAN's validator code (see ``ca-profiles-and-peers.md`` §6): ZD07 is the validity
+period, ZD05 the chain, ZD04 revocation. No network: the chain is built only from the certificates
+given (intermediates, extra KeyInfo certificates, anchors) and revocation only asks the
+:class:`~minica.signing.revocation.RevocationSource` passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+
+from minica.signing.checks_structure import Checks
+from minica.signing.revocation import RevocationSource
+
+MAX_CHAIN = 8
+
+
+def _subject(cert: x509.Certificate) -> str:
+    return cert.subject.rfc4514_string()
+
+
+def check_validity(cert: x509.Certificate, at: _dt.datetime, out: Checks) -> bool:
+    """ZD07: ``at`` is inside the certificate's notBefore → notAfter."""
+    if at < cert.not_valid_before_utc:
+        return out.failed(
+            "ZD07",
+            f"certificate '{_subject(cert)}' is not yet valid at {at.isoformat()} "
+            f"(notBefore {cert.not_valid_before_utc.isoformat()}; Certificado aún no se encuentra vigente)",
+        )
+    if at > cert.not_valid_after_utc:
+        return out.failed(
+            "ZD07",
+            f"certificate '{_subject(cert)}' expired at {cert.not_valid_after_utc.isoformat()}, "
+            f"before {at.isoformat()} (Certificado se encuentra expirado)",
+        )
+    return out.passed(
+        "ZD07",
+        f"certificate valid at {at.isoformat()} ({cert.not_valid_before_utc.date()} → "
+        f"{cert.not_valid_after_utc.date()})",
+    )
+
+
+def check_key_usage(cert: x509.Certificate, out: Checks) -> bool:
+    """Policy Regla-2: KeyUsage allows digitalSignature and nonRepudiation."""
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return out.failed(
+            "MINICA-KEY-USAGE",
+            "the signer certificate has no KeyUsage; expected digitalSignature + nonRepudiation",
+        )
+    missing = [
+        name
+        for name, present in (
+            ("digitalSignature", usage.digital_signature),
+            ("nonRepudiation", usage.content_commitment),
+        )
+        if not present
+    ]
+    if missing:
+        return out.failed(
+            "MINICA-KEY-USAGE", f"the signer certificate's KeyUsage lacks {' and '.join(missing)}"
+        )
+    return out.passed("MINICA-KEY-USAGE", "KeyUsage has digitalSignature and nonRepudiation")
+
+
+def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def build_chain(
+    cert: x509.Certificate,
+    anchors: Sequence[x509.Certificate],
+    pool: Sequence[x509.Certificate],
+    at: _dt.datetime,
+) -> tuple[list[x509.Certificate] | None, str]:
+    """A path ``[cert, …, anchor]`` valid at ``at``, or ``None`` with the reason."""
+    if cert in anchors:
+        return [cert], ""
+    reason = f"no certificate among the anchors or intermediates issued '{_subject(cert)}'"
+    stack: list[list[x509.Certificate]] = [[cert]]
+    while stack:
+        path = stack.pop()
+        tip = path[-1]
+        if len(path) > MAX_CHAIN:
+            continue
+        for anchor in anchors:
+            if anchor.subject == tip.issuer and _issued_by(tip, anchor):
+                if not (anchor.not_valid_before_utc <= at <= anchor.not_valid_after_utc):
+                    reason = f"trust anchor '{_subject(anchor)}' is not valid at {at.isoformat()}"
+                    continue
+                return path + [anchor], ""
+        for candidate in pool:
+            if candidate in path or candidate.subject != tip.issuer:
+                continue
+            if not _issued_by(tip, candidate):
+                reason = f"'{_subject(candidate)}' has the issuer's name but did not sign '{_subject(tip)}'"
+                continue
+            if not _is_ca(candidate):
+                reason = f"intermediate '{_subject(candidate)}' is not a CA (basicConstraints)"
+                continue
+            if not (candidate.not_valid_before_utc <= at <= candidate.not_valid_after_utc):
+                reason = f"intermediate '{_subject(candidate)}' is not valid at {at.isoformat()}"
+                continue
+            stack.append(path + [candidate])
+    return None, reason
+
+
+def check_chain(
+    cert: x509.Certificate,
+    anchors: Sequence[x509.Certificate],
+    pool: Sequence[x509.Certificate],
+    at: _dt.datetime,
+    out: Checks,
+) -> list[x509.Certificate] | None:
+    """ZD05: the signer chains to one of ``anchors`` through ``pool``; fails when none given."""
+    if not anchors:
+        out.failed("ZD05", "untrusted: no trust anchors given")
+        return None
+    path, reason = build_chain(cert, anchors, pool, at)
+    if path is None:
+        out.failed("ZD05", f"untrusted: {reason} (Cadena de confianza del certificado)")
+        return None
+    out.passed("ZD05", "chain: " + " ← ".join(_subject(c) for c in reversed(path)))
+    return path
+
+
+def check_revocation(
+    path: Sequence[x509.Certificate],
+    source: RevocationSource | None,
+    at: _dt.datetime,
+    signing_time: _dt.datetime | None,
+    out: Checks,
+) -> bool:
+    """ZD04: no certificate of the path (anchor excluded) is revoked at ``at``; skip without a source."""
+    if source is None:
+        out.add("ZD04", "skip", "revocation not checked: no revocation source given")
+        return True
+    checked = list(path[:-1]) if len(path) > 1 else list(path)
+    for cert in checked:
+        revocation = source.revocation_of(cert)
+        if revocation is None or revocation.revoked_at > at:
+            continue
+        when = ""
+        if signing_time is not None:
+            when = " (before signing)" if revocation.revoked_at <= signing_time else " (after signing)"
+        return out.failed(
+            "ZD04",
+            f"certificate '{_subject(cert)}' serial {cert.serial_number} was revoked at "
+            f"{revocation.revoked_at.isoformat()}{when}, reason {revocation.reason} "
+            "(Certificado de la firma revocado)",
+        )
+    return out.passed("ZD04", f"not revoked ({len(checked)} certificate(s) asked)")
