@@ -63,4 +63,82 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        2,
+        """
+        -- The certificate request process (minica.ca.requests). No password is ever stored:
+        -- the keystore password is sealed to the escrow key (sealed_password) and erased once
+        -- used; platform passwords are stored as scrypt hashes.
+        CREATE TABLE requests (
+            radicado               TEXT PRIMARY KEY,      -- UUID
+            channel                TEXT NOT NULL CHECK (channel IN ('dian', 'vendor')),
+            status                 TEXT NOT NULL,
+            form                   TEXT NOT NULL,         -- JSON, see RequestForm.to_json
+            sections               TEXT NOT NULL DEFAULT '{}',  -- JSON {section: saved_at}
+            platform_user          TEXT NOT NULL UNIQUE,
+            platform_password_hash TEXT NOT NULL,
+            must_change_password   INTEGER NOT NULL DEFAULT 1,
+            sealed_password        BLOB,
+            finalized_at           TEXT,
+            rejection_round        INTEGER NOT NULL DEFAULT 0,
+            rejected_at            TEXT,
+            rejection_reason       TEXT,
+            serial                 TEXT,
+            created_at             TEXT NOT NULL,
+            updated_at             TEXT NOT NULL
+        );
+        CREATE INDEX requests_status ON requests(status);
+        CREATE TABLE request_events (
+            id        INTEGER PRIMARY KEY,
+            radicado  TEXT NOT NULL REFERENCES requests(radicado),
+            at        TEXT NOT NULL,
+            kind      TEXT NOT NULL,
+            detail    TEXT NOT NULL DEFAULT '{}',
+            once_key  TEXT UNIQUE                 -- reminders and expiry happen once each
+        );
+        CREATE INDEX request_events_radicado ON request_events(radicado);
+        CREATE TABLE request_documents (
+            id          INTEGER PRIMARY KEY,
+            radicado    TEXT NOT NULL REFERENCES requests(radicado),
+            kind        TEXT NOT NULL,
+            filename    TEXT NOT NULL,
+            size        INTEGER NOT NULL,
+            sha256      TEXT NOT NULL,
+            path        TEXT NOT NULL,
+            uploaded_at TEXT NOT NULL
+        );
+        CREATE TABLE outbox (
+            id            INTEGER PRIMARY KEY,
+            radicado      TEXT,
+            kind          TEXT NOT NULL,
+            message_id    TEXT NOT NULL UNIQUE,
+            at            TEXT NOT NULL,
+            sender        TEXT NOT NULL,
+            recipient     TEXT NOT NULL,
+            subject       TEXT NOT NULL,
+            path          TEXT NOT NULL,
+            delivered_at  TEXT,
+            delivery_error TEXT
+        );
+        CREATE TABLE request_payments (
+            radicado   TEXT PRIMARY KEY REFERENCES requests(radicado),
+            reference  TEXT NOT NULL,
+            amount_cop INTEGER NOT NULL,
+            paid_at    TEXT NOT NULL
+        );
+        CREATE TABLE certificate_loans (
+            radicado   TEXT PRIMARY KEY REFERENCES requests(radicado),
+            serial     TEXT NOT NULL,               -- the vendor's certificate
+            nit        TEXT NOT NULL,               -- the borrowing company, digits only
+            days       INTEGER NOT NULL,
+            start_at   TEXT,                        -- fixed at the first signed-letter upload
+            end_at     TEXT
+        );
+        CREATE INDEX certificate_loans_serial ON certificate_loans(serial);
+        CREATE TABLE request_settings (
+            name  TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
+    ),
 ]
