@@ -1,0 +1,1 @@
+"""The mock certification authority: hierarchy, profiles, issuance, status, revocation, requests."""

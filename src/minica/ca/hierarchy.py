@@ -1,0 +1,272 @@
+"""The CA hierarchy of a home: a root CA and an issuing (subordinate) CA.
+
+Names say plainly that this is a mock. The CA keys are PKCS#8 PEM files, encrypted with the CA
+password when one is given at ``init`` (else 0600 and ``init`` says so).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
+
+from minica.ca import oids
+from minica.errors import CaExists, CaMissing, InvalidInput, RefusedOperation, WrongPassword
+from minica.storage import audit
+from minica.storage.database import Database
+from minica.storage.files import atomic_write, private_dir, rollback_files
+from minica.storage.home import Home
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8765"
+ROOT_YEARS = 20
+ISSUING_YEARS = 10
+_BACKDATE = _dt.timedelta(minutes=1)
+
+
+def ca_name(common_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CO"),
+            x509.NameAttribute(NameOID.LOCALITY_NAME, "Bogota D.C."),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "MINICA MOCK CA"),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, "NO VALIDO PARA PRODUCCION"),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class CaUrls:
+    """Where ``minica serve`` publishes CA certificates, CRLs and OCSP, from one base URL."""
+
+    base: str
+
+    @property
+    def ocsp(self) -> str:
+        return f"{self.base}/ocsp"
+
+    @property
+    def issuing_crl(self) -> str:
+        return f"{self.base}/crl/issuing.crl"
+
+    @property
+    def root_crl(self) -> str:
+        return f"{self.base}/crl/root.crl"
+
+    @property
+    def issuing_cert(self) -> str:
+        return f"{self.base}/ca/issuing.crt"
+
+    @property
+    def root_cert(self) -> str:
+        return f"{self.base}/ca/root.crt"
+
+
+@dataclass(frozen=True)
+class Authority:
+    """A loaded CA: certificates always; the issuing key only when asked for (it may be encrypted)."""
+
+    home: Home
+    root: x509.Certificate
+    issuing: x509.Certificate
+    urls: CaUrls
+    key_encrypted: bool
+    issuing_id: int
+
+    @property
+    def chain(self) -> tuple[x509.Certificate, x509.Certificate]:
+        """The CA chain to put beside an end-entity certificate: issuing, then root."""
+        return (self.issuing, self.root)
+
+    def issuing_key(self, ca_password: bytes | None) -> rsa.RSAPrivateKey:
+        return _load_key(self.home.issuing_key_path, ca_password, self.key_encrypted)
+
+    def root_key(self, ca_password: bytes | None) -> rsa.RSAPrivateKey:
+        return _load_key(self.home.root_key_path, ca_password, self.key_encrypted)
+
+
+def _load_key(path: Path, password: bytes | None, encrypted: bool) -> rsa.RSAPrivateKey:
+    data = path.read_bytes()
+    if encrypted and not password:
+        raise RefusedOperation(
+            "the CA key is encrypted and no CA password was given",
+            "set $MINICA_CA_PASSWORD or pass --ca-password-file",
+        )
+    try:
+        key = serialization.load_pem_private_key(data, password if encrypted else None)
+    except (ValueError, TypeError):
+        raise WrongPassword(
+            "the CA password does not open the CA key", "check $MINICA_CA_PASSWORD / --ca-password-file"
+        ) from None
+    if not isinstance(key, rsa.RSAPrivateKey):  # pragma: no cover - we only write RSA keys
+        raise RefusedOperation("the CA key is not RSA", "re-create the CA with minica init")
+    return key
+
+
+def _key_pem(key: rsa.RSAPrivateKey, password: bytes | None) -> bytes:
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
+    )
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+
+
+def _add_years(moment: _dt.datetime, years: int) -> _dt.datetime:
+    try:
+        return moment.replace(year=moment.year + years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year + years, day=28)
+
+
+def create_authority(
+    home: Home,
+    *,
+    now: _dt.datetime,
+    ca_password: bytes | None = None,
+    base_url: str = DEFAULT_BASE_URL,
+    key_size: int = 3072,
+) -> Authority:
+    """Create the root and issuing CA in ``home``; refuses to overwrite an existing CA."""
+    if home.has_ca() or home.root_key_path.exists() or home.issuing_key_path.exists():
+        raise CaExists(
+            f"{home.root} already holds a CA", "use another --home, or remove that folder on purpose"
+        )
+    if not base_url.startswith(("http://", "https://")):
+        raise InvalidInput(f"base URL '{base_url}' is not http(s)", "e.g. http://127.0.0.1:8765")
+    urls = CaUrls(base_url.rstrip("/"))
+    start = now - _BACKDATE
+
+    root_key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
+    root_name = ca_name("MINICA MOCK ROOT CA")
+    root_ski = x509.SubjectKeyIdentifier.from_public_key(root_key.public_key())
+    root = (
+        x509.CertificateBuilder()
+        .subject_name(root_name)
+        .issuer_name(root_name)
+        .public_key(root_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(_add_years(start, ROOT_YEARS))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=1), critical=True)
+        .add_extension(_ca_key_usage(), critical=True)
+        .add_extension(root_ski, critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski), critical=False)
+        .sign(root_key, hashes.SHA256())
+    )
+
+    issuing_key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
+    issuing = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name("MINICA MOCK SUBORDINADA 01"))
+        .issuer_name(root_name)
+        .public_key(issuing_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(_add_years(start, ISSUING_YEARS))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_ca_key_usage(), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(issuing_key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(root_ski), critical=False)
+        .add_extension(crl_distribution_points(urls.root_crl), critical=False)
+        .add_extension(authority_information_access(urls.ocsp, urls.root_cert), critical=False)
+        .add_extension(
+            x509.CertificatePolicies([x509.PolicyInformation(oids.POLICY_CA, None)]),
+            critical=False,
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+
+    private_dir(home.root)
+    private_dir(home.ca_dir)
+    config = {"base_url": urls.base, "key_encrypted": bool(ca_password)}
+    with Database.open(home) as db, rollback_files() as written:
+        for path, data, mode in (
+            (home.root_key_path, _key_pem(root_key, ca_password), 0o600),
+            (home.issuing_key_path, _key_pem(issuing_key, ca_password), 0o600),
+            (home.root_cert_path, root.public_bytes(serialization.Encoding.PEM), 0o644),
+            (home.issuing_cert_path, issuing.public_bytes(serialization.Encoding.PEM), 0o644),
+            (home.config_path, json.dumps(config, indent=2).encode(), 0o600),
+        ):
+            atomic_write(path, data, mode=mode, exclusive=True)
+            written.append(path)
+        with db.transaction() as conn:
+            _insert_authority(conn, "root", root, home.root_cert_path, bool(ca_password), now)
+            issuing_id = _insert_authority(
+                conn, "issuing", issuing, home.issuing_cert_path, bool(ca_password), now
+            )
+            audit.record(conn, now, "init", "ca", {
+                "root": root.subject.rfc4514_string(),
+                "issuing": issuing.subject.rfc4514_string(),
+                "key_encrypted": bool(ca_password),
+                "base_url": urls.base,
+            })
+    return Authority(home, root, issuing, urls, bool(ca_password), issuing_id)
+
+
+def _ca_key_usage() -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=True, content_commitment=False, key_encipherment=False,
+        data_encipherment=False, key_agreement=False, key_cert_sign=True, crl_sign=True,
+        encipher_only=False, decipher_only=False,
+    )
+
+
+def crl_distribution_points(url: str) -> x509.CRLDistributionPoints:
+    return x509.CRLDistributionPoints(
+        [x509.DistributionPoint([x509.UniformResourceIdentifier(url)], None, None, None)]
+    )
+
+
+def authority_information_access(ocsp_url: str, ca_issuers_url: str) -> x509.AuthorityInformationAccess:
+    return x509.AuthorityInformationAccess(
+        [
+            x509.AccessDescription(AuthorityInformationAccessOID.OCSP, x509.UniformResourceIdentifier(ocsp_url)),
+            x509.AccessDescription(
+                AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(ca_issuers_url)
+            ),
+        ]
+    )
+
+
+def _insert_authority(
+    conn: sqlite3.Connection, role: str, cert: x509.Certificate, path: Path, encrypted: bool,
+    now: _dt.datetime,
+) -> int:
+    cur = conn.execute(
+        "INSERT INTO authorities (role, subject, serial, not_before, not_after, fingerprint, cert_path,"
+        " key_encrypted, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            role, cert.subject.rfc4514_string(), format(cert.serial_number, "X"),
+            cert.not_valid_before_utc.isoformat(), cert.not_valid_after_utc.isoformat(),
+            cert.fingerprint(hashes.SHA256()).hex(), str(path), int(encrypted), now.isoformat(),
+        ),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def load_authority(home: Home) -> Authority:
+    """The CA of ``home`` (certificates and settings), or :class:`CaMissing`."""
+    if not home.has_ca():
+        raise CaMissing(f"there is no CA in {home.root}", "run 'minica init' (or 'minica quickstart') first")
+    root = x509.load_pem_x509_certificate(home.root_cert_path.read_bytes())
+    issuing = x509.load_pem_x509_certificate(home.issuing_cert_path.read_bytes())
+    config = json.loads(home.config_path.read_text()) if home.config_path.exists() else {}
+    with Database.open(home) as db:
+        row = db.connection.execute(
+            "SELECT id FROM authorities WHERE fingerprint = ?", (issuing.fingerprint(hashes.SHA256()).hex(),)
+        ).fetchone()
+    if row is None:
+        raise CaMissing(
+            f"the CA database in {home.root} does not know its issuing CA",
+            "the home is damaged; create a new one with 'minica init'",
+        )
+    return Authority(
+        home, root, issuing, CaUrls(config.get("base_url", DEFAULT_BASE_URL)),
+        bool(config.get("key_encrypted", False)), int(row["id"]),
+    )

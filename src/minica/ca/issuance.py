@@ -1,0 +1,270 @@
+"""Issuing end-entity signing certificates into the environments' keystores.
+
+One call does the whole job atomically: a new RSA key, a certificate in the chosen CA profile, one
+PKCS#12 per environment (0600) and the database rows (certificate, store paths, audit). If any step
+fails, the files already written are removed and the transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from minica.ca import profiles
+from minica.ca.hierarchy import (
+    Authority,
+    authority_information_access,
+    crl_distribution_points,
+    load_authority,
+)
+from minica.clock import Clock, require_aware
+from minica.environment import Environment
+from minica.errors import InvalidInput
+from minica.identity import Nit, PersonType
+from minica.storage import audit
+from minica.storage.database import Database
+from minica.storage.files import rollback_files
+from minica.storage.home import Home
+from minica.storage.keystore import P12Profile, serialize_keystore, write_keystore
+
+BACKDATE = _dt.timedelta(minutes=1)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+
+
+@dataclass(frozen=True)
+class IssueRequest:
+    """Everything needed to issue a signing certificate. Validates on construction."""
+
+    nit: Nit
+    name: str
+    person: PersonType = PersonType.JURIDICA
+    profile: str = "gse"
+    email: str | None = None
+    legal_representative: str | None = None
+    legal_representative_document: str | None = None
+    department: str | None = None
+    city: str | None = None
+    environments: tuple[Environment, ...] = (Environment.HABILITACION, Environment.PRODUCCION)
+    days: int | None = None
+    not_before: _dt.datetime | None = None
+    not_after: _dt.datetime | None = None
+    p12_profile: P12Profile = P12Profile.COMPAT
+    key_size: int = 2048
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.nit, Nit):
+            raise TypeError("IssueRequest.nit must be a Nit (use Nit.parse)")
+        if not self.name or not self.name.strip():
+            raise InvalidInput("the razón social (--name) is empty", "give the company or person name")
+        if len(self.name) > 64:
+            raise InvalidInput(
+                f"the name has {len(self.name)} characters; X.509 allows 64", "shorten it"
+            )
+        profiles.profile(self.profile)  # validates
+        if self.email is not None and not _EMAIL.match(self.email):
+            raise InvalidInput(f"'{self.email}' is not an e-mail address", "e.g. facturacion@empresa.com.co")
+        if not self.environments:
+            raise InvalidInput("no environment chosen", "use habilitacion, produccion or both")
+        if self.days is not None and (self.days < 1 or self.days > 3650):
+            raise InvalidInput(f"--days {self.days} is out of range", "use 1 to 3650 days")
+        for moment in (self.not_before, self.not_after):
+            if moment is not None:
+                require_aware(moment, "certificate validity")
+        if self.not_before and self.not_after and self.not_after <= self.not_before:
+            raise InvalidInput("--not-after is not after --not-before", "swap or correct the dates")
+        if self.days is not None and self.not_after is not None:
+            raise InvalidInput("both --days and --not-after given", "use one of them")
+        if self.key_size not in (2048, 3072, 4096):
+            raise InvalidInput(f"RSA key size {self.key_size} is not offered", "use 2048, 3072 or 4096")
+
+    def validity(self, now: _dt.datetime) -> tuple[_dt.datetime, _dt.datetime]:
+        """notBefore/notAfter: one year from issuance (backdated a minute) unless asked otherwise."""
+        start = self.not_before or (now - BACKDATE)
+        if self.not_after is not None:
+            return start, self.not_after
+        if self.days is not None:
+            return start, start + _dt.timedelta(days=self.days)
+        anchor = self.not_before or now
+        try:
+            end = anchor.replace(year=anchor.year + 1)
+        except ValueError:  # 29 February
+            end = anchor.replace(year=anchor.year + 1, day=28)
+        return start, end
+
+
+@dataclass(frozen=True)
+class IssuedCertificate:
+    serial: int
+    certificate: x509.Certificate
+    store_paths: dict[Environment, Path]
+
+    @property
+    def serial_hex(self) -> str:
+        return format(self.serial, "X")
+
+
+def build_certificate(
+    authority: Authority,
+    issuing_key: rsa.RSAPrivateKey,
+    public_key: rsa.RSAPublicKey,
+    request: IssueRequest,
+    *,
+    now: _dt.datetime,
+    serial: int,
+) -> x509.Certificate:
+    """The end-entity certificate for ``request``, signed by the issuing CA."""
+    layout = profiles.profile(request.profile)
+    subject = layout.build_subject(
+        profiles.SubjectData(
+            nit=request.nit, name=request.name.strip(), person=request.person, email=request.email,
+            department=request.department, city=request.city,
+        )
+    )
+    not_before, not_after = request.validity(now)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(authority.issuing.subject)
+        .public_key(public_key)
+        .serial_number(serial)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=True, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+                encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.EMAIL_PROTECTION]),
+            critical=False,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.issuing.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
+        .add_extension(crl_distribution_points(authority.urls.issuing_crl), critical=False)
+        .add_extension(
+            authority_information_access(authority.urls.ocsp, authority.urls.issuing_cert), critical=False
+        )
+        .add_extension(
+            x509.CertificatePolicies(
+                [x509.PolicyInformation(layout.policy, [x509.UserNotice(None, layout.notice)])]
+            ),
+            critical=False,
+        )
+    )
+    alt_names = _alt_names(request)
+    if alt_names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
+    return builder.sign(issuing_key, hashes.SHA256())
+
+
+def _alt_names(request: IssueRequest) -> list[x509.GeneralName]:
+    """E-mail, and the legal representative as a directoryName (no real profile shows where)."""
+    names: list[x509.GeneralName] = []
+    if request.email:
+        names.append(x509.RFC822Name(request.email))
+    if request.legal_representative:
+        attributes = [
+            x509.NameAttribute(NameOID.TITLE, "REPRESENTANTE LEGAL"),
+            x509.NameAttribute(NameOID.COMMON_NAME, request.legal_representative.strip()[:64]),
+        ]
+        if request.legal_representative_document:
+            attributes.append(
+                x509.NameAttribute(NameOID.SERIAL_NUMBER, request.legal_representative_document.strip()[:64])
+            )
+        names.append(x509.DirectoryName(x509.Name(attributes)))
+    return names
+
+
+def store_file_name(nit: Nit, serial: int) -> str:
+    """``900373987-0_<SERIAL HEX>.p12``: whose it is and which certificate, at a glance."""
+    return f"{nit.with_dv}_{serial:X}.p12"
+
+
+def issue_certificate(
+    home: Home,
+    request: IssueRequest,
+    *,
+    store_password: bytes,
+    clock: Clock,
+    ca_password: bytes | None = None,
+    action: str = "issue",
+) -> IssuedCertificate:
+    """Issue a certificate for ``request`` into its environments' stores; all or nothing."""
+    authority = load_authority(home)
+    issuing_key = authority.issuing_key(ca_password)
+    now = clock.now()
+    key = rsa.generate_private_key(public_exponent=65537, key_size=request.key_size)
+    layout = profiles.profile(request.profile)
+    for _attempt in range(3):  # a 159-bit serial collides with probability ~0; retry anyway
+        serial = x509.random_serial_number()
+        certificate = build_certificate(authority, issuing_key, key.public_key(), request, now=now, serial=serial)
+        friendly = f"{request.name.strip()} ({request.nit.with_dv}) {layout.authority} MOCK"
+        p12 = serialize_keystore(
+            key=key, certificate=certificate, chain=authority.chain, password=store_password,
+            friendly_name=friendly, profile=request.p12_profile,
+        )
+        try:
+            paths = _record(home, authority, request, certificate, p12, now, action)
+        except sqlite3.IntegrityError:
+            continue
+        return IssuedCertificate(serial, certificate, paths)
+    raise RuntimeError("could not allocate a unique serial number")  # pragma: no cover
+
+
+def _record(
+    home: Home,
+    authority: Authority,
+    request: IssueRequest,
+    certificate: x509.Certificate,
+    p12: bytes,
+    now: _dt.datetime,
+    action: str,
+) -> dict[Environment, Path]:
+    serial_hex = format(certificate.serial_number, "X")
+    paths: dict[Environment, Path] = {}
+    with Database.open(home) as db, rollback_files() as written, db.transaction() as conn:
+        conn.execute(
+            "INSERT INTO certificates (serial, issuer_id, nit, dv, name, person, profile, subject, email,"
+            " not_before, not_after, fingerprint, p12_profile, cert_pem, issued_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                serial_hex, authority.issuing_id, request.nit.number, request.nit.dv, request.name.strip(),
+                request.person.value, request.profile, certificate.subject.rfc4514_string(), request.email,
+                certificate.not_valid_before_utc.isoformat(), certificate.not_valid_after_utc.isoformat(),
+                certificate.fingerprint(hashes.SHA256()).hex(), request.p12_profile.value,
+                certificate.public_bytes(serialization.Encoding.PEM).decode(), now.isoformat(),
+            ),
+        )
+        for env in request.environments:
+            path = home.stores_dir(env) / store_file_name(request.nit, certificate.serial_number)
+            write_keystore(path, p12)
+            written.append(path)
+            paths[env] = path
+            conn.execute(
+                "INSERT INTO certificate_stores (serial, environment, path) VALUES (?, ?, ?)",
+                (serial_hex, env.value, str(path)),
+            )
+        audit.record(conn, now, action, serial_hex, {
+            "nit": request.nit.with_dv, "name": request.name, "profile": request.profile,
+            "environments": [e.value for e in request.environments],
+            "not_before": certificate.not_valid_before_utc.isoformat(),
+            "not_after": certificate.not_valid_after_utc.isoformat(),
+            "p12_profile": request.p12_profile.value,
+        })
+    return paths

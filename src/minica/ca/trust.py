@@ -1,0 +1,92 @@
+"""Path validation against trust anchors, at a given time.
+
+A small, explicit builder: DIAN's chains are two or three certificates long, and the checks that
+matter here (issuer signature, validity at the time, CA flag) are few. It deliberately does not
+enforce TLS-specific rules (extended key usage, host names) that ``cryptography``'s verifier does.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+
+_SHA256 = hashes.SHA256()
+
+
+@dataclass(frozen=True)
+class ChainResult:
+    """The outcome of building a path: the chain (leaf first) or why there is none."""
+
+    trusted: bool
+    chain: tuple[x509.Certificate, ...]
+    problem: str | None = None
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    if cert.issuer != issuer.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def _within(cert: x509.Certificate, at: _dt.datetime) -> bool:
+    return cert.not_valid_before_utc <= at <= cert.not_valid_after_utc
+
+
+def build_chain(
+    leaf: x509.Certificate,
+    *,
+    anchors: Sequence[x509.Certificate],
+    intermediates: Sequence[x509.Certificate] = (),
+    at: _dt.datetime,
+) -> ChainResult:
+    """Find a path from ``leaf`` to one of ``anchors`` through ``intermediates``.
+
+    Every CA certificate on the path must be a CA, within its validity at ``at`` and the signer of
+    the certificate below it. The leaf's own validity is *not* judged here (callers report expiry
+    separately, with its own message).
+    """
+    if not anchors:
+        return ChainResult(False, (leaf,), "no trust anchors given")
+    anchor_fps = {a.fingerprint(_SHA256) for a in anchors}
+    pool = list(intermediates) + list(anchors)
+    chain = [leaf]
+    current = leaf
+    for _ in range(8):  # path length bound; real chains are 2 or 3 long
+        if current.fingerprint(_SHA256) in anchor_fps and current is not leaf:
+            return ChainResult(True, tuple(chain))
+        issuers = [c for c in pool if _signed_by(current, c)]
+        if not issuers:
+            if current.fingerprint(_SHA256) in anchor_fps:
+                return ChainResult(True, tuple(chain))
+            return ChainResult(
+                False, tuple(chain), f"no trusted issuer found for '{current.issuer.rfc4514_string()}'"
+            )
+        issuer = issuers[0]
+        if not _is_ca(issuer):
+            return ChainResult(False, tuple(chain), f"'{issuer.subject.rfc4514_string()}' is not a CA")
+        if not _within(issuer, at):
+            return ChainResult(
+                False, tuple(chain), f"CA '{issuer.subject.rfc4514_string()}' is not valid at {at.isoformat()}"
+            )
+        chain.append(issuer)
+        if issuer.fingerprint(_SHA256) in anchor_fps:
+            return ChainResult(True, tuple(chain))
+        current = issuer
+    return ChainResult(False, tuple(chain), "certificate path too long")
+

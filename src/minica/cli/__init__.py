@@ -1,0 +1,1 @@
+"""The ``minica`` command line: thin click commands over the library."""

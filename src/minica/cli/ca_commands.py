@@ -1,0 +1,169 @@
+"""``init``, ``issue``, ``certs`` and ``revoke``."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+
+import click
+
+from minica.ca import registry
+from minica.ca.hierarchy import DEFAULT_BASE_URL, create_authority, load_authority
+from minica.ca.issuance import IssueRequest, issue_certificate
+from minica.cli.context import (
+    AppContext,
+    ca_password,
+    ca_password_option,
+    json_option,
+    pass_app,
+    password_file_option,
+    store_password,
+)
+from minica.clock import parse_time
+from minica.environment import parse_environments
+from minica.identity import Nit, PersonType
+from minica.storage.keystore import P12Profile
+from minica.storage.passwords import require_strong_password
+
+
+@click.command()
+@click.option("--base-url", default=DEFAULT_BASE_URL, show_default=True,
+              help="Where 'minica serve' will answer; written into CRL and OCSP URLs.")
+@ca_password_option
+@json_option
+@pass_app
+def init(app: AppContext, base_url: str, ca_password_file: Path | None) -> None:
+    """Create the root CA and the issuing CA in the home."""
+    password = ca_password(ca_password_file)
+    authority = create_authority(app.home, now=app.clock.now(), ca_password=password, base_url=base_url)
+    data = {
+        "home": str(app.home.root),
+        "root": authority.root.subject.rfc4514_string(),
+        "issuing": authority.issuing.subject.rfc4514_string(),
+        "root_cert": str(app.home.root_cert_path),
+        "issuing_cert": str(app.home.issuing_cert_path),
+        "key_encrypted": authority.key_encrypted,
+        "base_url": authority.urls.base,
+    }
+
+    def human() -> None:
+        click.echo(f"Created a mock CA in {app.home.root}")
+        click.echo(f"  root CA     {data['root']}\n              {data['root_cert']}")
+        click.echo(f"  issuing CA  {data['issuing']}\n              {data['issuing_cert']}")
+        if authority.key_encrypted:
+            click.echo("  CA keys are encrypted with the CA password.")
+        else:
+            click.echo("  CA keys are NOT encrypted (mode 0600); set $MINICA_CA_PASSWORD or"
+                       " --ca-password-file at init to encrypt them.")
+
+    app.emit(data, human)
+
+
+@click.command()
+@click.option("--nit", required=True, help="NIT (or cédula), with or without -DV.")
+@click.option("--name", required=True, help="Razón social (or the person's name).")
+@click.option("--person", type=click.Choice(["juridica", "natural"]), default="juridica", show_default=True)
+@click.option("--profile", "profile_key", type=click.Choice(["gse", "andes", "certicamara"]),
+              default="gse", show_default=True, help="Which real CA's layout to mimic.")
+@click.option("--email", help="E-mail of the person responsible for the certificate.")
+@click.option("--legal-rep", "legal_rep", help="Legal representative's full name.")
+@click.option("--legal-rep-doc", "legal_rep_doc", help="Legal representative's document, e.g. 'CC 79123456'.")
+@click.option("--department", help="Departamento of the main branch.")
+@click.option("--city", help="Ciudad of the main branch.")
+@click.option("--days", type=int, help="Validity in days instead of one year.")
+@click.option("--not-before", "not_before", metavar="TIME", help="Explicit start of validity.")
+@click.option("--not-after", "not_after", metavar="TIME", help="Explicit end of validity.")
+@click.option("--env", "env", default="both", show_default=True,
+              help="habilitacion, produccion or both (the real process stores both).")
+@click.option("--p12-profile", "p12_profile", type=click.Choice(["compat", "modern", "legacy"]),
+              default="compat", show_default=True, help="PKCS#12 encryption (see README).")
+@password_file_option
+@ca_password_option
+@json_option
+@pass_app
+def issue(
+    app: AppContext, nit: str, name: str, person: str, profile_key: str, email: str | None,
+    legal_rep: str | None, legal_rep_doc: str | None, department: str | None, city: str | None,
+    days: int | None, not_before: str | None, not_after: str | None, env: str, p12_profile: str,
+    password_file: Path | None, ca_password_file: Path | None,
+) -> None:
+    """Issue a signing certificate into the environments' keystores."""
+    request = IssueRequest(
+        nit=Nit.parse(nit), name=name, person=PersonType.parse(person), profile=profile_key,
+        email=email, legal_representative=legal_rep, legal_representative_document=legal_rep_doc,
+        department=department, city=city, environments=parse_environments(env), days=days,
+        not_before=parse_time(not_before) if not_before else None,
+        not_after=parse_time(not_after) if not_after else None,
+        p12_profile=P12Profile.parse(p12_profile),
+    )
+    load_authority(app.home)  # a missing CA is the first thing to say, before any prompt
+    password = require_strong_password(store_password(password_file, confirm=True))
+    issued = issue_certificate(
+        app.home, request, store_password=password, clock=app.clock,
+        ca_password=ca_password(ca_password_file),
+    )
+    record = registry.get_certificate(app.home, issued.serial_hex)
+
+    def human() -> None:
+        click.echo(f"Issued certificate {record.serial}")
+        _print_record(record, app.clock.now())
+
+    app.emit(record.to_json(), human)
+
+
+def _print_record(record: registry.CertificateRecord, now: _dt.datetime) -> None:
+    state = "revoked" if record.revoked_by(now) else "issued"
+    click.echo(f"  subject   {record.subject}")
+    click.echo(f"  NIT       {record.nit_with_dv}   profile {record.profile}   {record.person}")
+    click.echo(f"  valid     {record.not_before.isoformat()} → {record.not_after.isoformat()}")
+    click.echo(f"  status    {state}" + (f" ({record.revocation_reason})" if record.revoked_at else ""))
+    click.echo(f"  sha256    {record.fingerprint}")
+    for env, path in sorted(record.stores.items()):
+        click.echo(f"  {env.value:<13} {path}")
+
+
+@click.group()
+def certs() -> None:
+    """What this CA issued."""
+
+
+@certs.command("list")
+@json_option
+@pass_app
+def certs_list(app: AppContext) -> None:
+    """List issued certificates with their status."""
+    records = registry.list_certificates(app.home)
+    now = app.clock.now()
+
+    def human() -> None:
+        if not records:
+            click.echo("No certificates yet: 'minica issue --nit … --name …'")
+        for r in records:
+            state = "revoked" if r.revoked_by(now) else ("expired" if now > r.not_after else "issued")
+            envs = ",".join(sorted(e.value for e in r.stores))
+            click.echo(f"{r.serial:<40} {r.nit_with_dv:<13} {state:<8} {r.not_after.date()}  {envs}  {r.name}")
+
+    app.emit([r.to_json() for r in records], human)
+
+
+@certs.command("show")
+@click.argument("serial")
+@json_option
+@pass_app
+def certs_show(app: AppContext, serial: str) -> None:
+    """Show one certificate."""
+    record = registry.get_certificate(app.home, serial)
+    app.emit(record.to_json(), lambda: _print_record(record, app.clock.now()))
+
+
+@click.command()
+@click.argument("serial")
+@click.option("--reason", default="unspecified", show_default=True,
+              help="RFC 5280 reason: keyCompromise, superseded, cessationOfOperation, …")
+@json_option
+@pass_app
+def revoke(app: AppContext, serial: str, reason: str) -> None:
+    """Revoke a certificate (recorded with the current time)."""
+    record = registry.revoke(app.home, serial, registry.RevocationReason.parse(reason), now=app.clock.now())
+    app.emit(record.to_json(), lambda: click.echo(
+        f"Revoked {record.serial} ({record.revocation_reason}) at {record.revoked_at}"))

@@ -1,0 +1,115 @@
+"""The quickstart: from nothing to a signed, verified DIAN invoice in one call."""
+
+from __future__ import annotations
+
+import secrets
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from minica.ca.hierarchy import create_authority
+from minica.ca.issuance import IssueRequest, issue_certificate
+from minica.clock import Clock
+from minica.environment import Environment
+from minica.identity import Nit, PersonType
+from minica.storage.files import atomic_write
+from minica.storage.home import Home
+from minica.storage.passwords import require_strong_password
+
+SAMPLE_NIT = "900373987-9"
+SAMPLE_NAME = "MINICA PRUEBAS S.A.S."
+
+
+def generate_password(length: int = 20) -> str:
+    """A random password that meets the keystore policy (upper, lower, digit, special; ASCII)."""
+    alphabet = string.ascii_letters + string.digits + "!#$%*-_=+"
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(length))
+        if (any(c.isupper() for c in candidate) and any(c.isdigit() for c in candidate)
+                and any(c in "!#$%*-_=+" for c in candidate)):
+            return candidate
+
+
+@dataclass
+class QuickstartResult:
+    home: Path
+    created_ca: bool
+    root_cert: Path
+    issuing_cert: Path
+    serial: str
+    stores: dict[str, Path]
+    password_file: Path | None
+    signed_document: Path | None = None
+    verified: bool | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "home": str(self.home),
+            "created_ca": self.created_ca,
+            "root_cert": str(self.root_cert),
+            "issuing_cert": str(self.issuing_cert),
+            "serial": self.serial,
+            "stores": {k: str(v) for k, v in self.stores.items()},
+            "password_file": str(self.password_file) if self.password_file else None,
+            "signed_document": str(self.signed_document) if self.signed_document else None,
+            "verified": self.verified,
+            "notes": self.notes,
+        }
+
+    def describe(self) -> str:
+        lines = [
+            ("Created a mock CA" if self.created_ca else "Using the existing CA") + f" in {self.home}",
+            f"  root CA          {self.root_cert}",
+            f"  issuing CA       {self.issuing_cert}",
+            f"Issued certificate {self.serial} for {SAMPLE_NAME} (NIT {SAMPLE_NIT})",
+        ]
+        lines += [f"  {env:<16} {path}" for env, path in self.stores.items()]
+        if self.password_file:
+            lines.append(f"  keystore password saved in {self.password_file} (mode 0600)")
+        if self.signed_document:
+            lines.append(f"Signed the sample invoice: {self.signed_document}")
+        if self.verified is not None:
+            lines.append("Verified it: " + ("VALID" if self.verified else "INVALID"))
+        lines += self.notes
+        return "\n".join(lines)
+
+
+def run_quickstart(
+    home: Home, *, clock: Clock, store_password: str | None, ca_password: bytes | None
+) -> QuickstartResult:
+    """Init a CA if needed, issue the sample certificate into both stores, sign and verify."""
+    now = clock.now()
+    created = False
+    if not home.has_ca():
+        create_authority(home, now=now, ca_password=ca_password)
+        created = True
+    password_file: Path | None = None
+    if store_password is None:
+        store_password = generate_password()
+        password_file = home.root / "quickstart-password.txt"
+        atomic_write(password_file, store_password.encode("ascii"), mode=0o600)
+    password = require_strong_password(store_password)
+    issued = issue_certificate(
+        home,
+        IssueRequest(
+            nit=Nit.parse(SAMPLE_NIT), name=SAMPLE_NAME, person=PersonType.JURIDICA,
+            email="facturacion@minica-pruebas.example", legal_representative="ANA MARÍA PÉREZ GÓMEZ",
+            legal_representative_document="CC 52123456",
+        ),
+        store_password=password, clock=clock, ca_password=ca_password, action="quickstart",
+    )
+    result = QuickstartResult(
+        home=home.root, created_ca=created, root_cert=home.root_cert_path,
+        issuing_cert=home.issuing_cert_path, serial=issued.serial_hex,
+        stores={env.value: path for env, path in issued.store_paths.items()},
+        password_file=password_file,
+    )
+    _sign_and_verify(home, result, issued.store_paths[Environment.HABILITACION], password, clock)
+    return result
+
+
+def _sign_and_verify(home: Home, result: QuickstartResult, store: Path, password: bytes, clock: Clock) -> None:
+    """Sign the bundled sample invoice and verify it (filled in once signing lands)."""
+    return None
