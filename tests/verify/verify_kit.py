@@ -142,6 +142,16 @@ def _b64digest(uri: str, data: bytes) -> str:
     return base64.b64encode(hashlib.new(DIGESTS[uri], data).digest()).decode()
 
 
+def _same_node(other_root: etree._Element, node: etree._Element) -> etree._Element:
+    steps = []
+    while node.getparent() is not None:
+        steps.append(node.getparent().index(node))
+        node = node.getparent()
+    for step in reversed(steps):
+        other_root = other_root[step]
+    return other_root
+
+
 def _sign_one(tree: etree._ElementTree, signature: etree._Element, key: rsa.RSAPrivateKey) -> None:
     root = tree.getroot()
     refs = signature.findall("ds:SignedInfo/ds:Reference", NS)
@@ -155,7 +165,7 @@ def _sign_one(tree: etree._ElementTree, signature: etree._Element, key: rsa.RSAP
     for ref in refs:
         if ref.get("URI") == "":
             other = copy.deepcopy(tree)
-            _detach(other.xpath(tree.getpath(signature))[0])
+            _detach(_same_node(other.getroot(), signature))
             method = ref.find("ds:DigestMethod", NS).get("Algorithm")
             ref.find("ds:DigestValue", NS).text = _b64digest(method, c14n(other))
     signed_info = signature.find("ds:SignedInfo", NS)
