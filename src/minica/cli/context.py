@@ -62,6 +62,11 @@ def json_option(func: F) -> F:
     )(func)
 
 
+def interactive() -> bool:
+    """Whether a person is at the keyboard (a prompt makes sense)."""
+    return sys.stdin.isatty()
+
+
 def _read_secret_file(path: Path, what: str) -> str:
     try:
         text = path.read_text(encoding="utf-8")
@@ -81,7 +86,7 @@ def password_from(
         return _read_secret_file(password_file, what).rstrip("\r")
     if os.environ.get(env_name):
         return os.environ[env_name]
-    if sys.stdin.isatty():
+    if interactive():
         return str(click.prompt(what.capitalize(), hide_input=True, confirmation_prompt=confirm))
     if not required:
         return None

@@ -1,0 +1,49 @@
+"""Helpers shared by the tests (importable as ``support``): the fixed moment, the CLI runner."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from minica.clock import COLOMBIA
+from minica.storage.home import Home
+
+#: The moment every test lives in unless it travels: 22 Nov 2026, 09:00 in Bogotá.
+NOW = dt.datetime(2026, 11, 22, 9, 0, tzinfo=COLOMBIA)
+PASSWORD = "Factura#2026"
+
+
+@dataclass
+class Cli:
+    """Runs ``minica`` in-process against one home at a fixed time (unless ``at`` is given)."""
+
+    home: Home
+    at: str | None = NOW.isoformat()
+
+    def __call__(self, *args: str, at: str | None = "default", env: dict[str, str] | None = None,
+                 input: str | None = None) -> Result:
+        from minica.cli.main import cli
+
+        when = self.at if at == "default" else at
+        base = ["--home", str(self.home.root)] + (["--at", when] if when else [])
+        return CliRunner().invoke(cli, base + list(args), env=env, input=input, catch_exceptions=False)
+
+
+def minica_process(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """Run the real console script (a separate process), as a user would."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "minica", *args], capture_output=True, text=True, env=full_env,
+        timeout=timeout, check=False,
+    )
+
+
+def files_under(path: Path) -> set[Path]:
+    return {p for p in path.rglob("*") if p.is_file()} if path.exists() else set()
+
