@@ -1,0 +1,185 @@
+"""The outbox: every notice as an ``.eml`` file in ``<home>/outbox/`` and, when configured, SMTP.
+
+Writing happens inside the transaction that causes the notice (a failed command leaves no file:
+the caller collects written paths with :func:`minica.storage.files.rollback_files`); delivery over
+SMTP happens after the commit, and a message that could not be delivered stays pending and is
+retried by the next command.
+
+SMTP configuration, first match wins:
+1. ``$MINICA_SMTP`` = ``host:port`` (``off`` disables delivery);
+2. ``minica request smtp --host H --port P`` (stored in the home's database).
+Plain SMTP without authentication, as mock servers (aiosmtpd, MailHog, Mailpit) speak it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import email.policy
+import json
+import os
+import smtplib
+import sqlite3
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+from minica.ca.requests import mail, records
+from minica.errors import InvalidInput
+from minica.storage.database import Database
+from minica.storage.files import atomic_write, private_dir
+from minica.storage.home import Home
+
+SMTP_ENV = "MINICA_SMTP"
+_SMTP_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+
+    def __post_init__(self) -> None:
+        if not self.host or any(c.isspace() for c in self.host):
+            raise InvalidInput(f"'{self.host}' is not an SMTP host", "give a host name or address")
+        if not 0 < self.port < 65536:
+            raise InvalidInput(f"{self.port} is not a TCP port", "give a port from 1 to 65535")
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    id: int
+    radicado: str | None
+    kind: str
+    at: _dt.datetime
+    recipient: str
+    subject: str
+    path: Path
+    delivered_at: _dt.datetime | None
+    delivery_error: str | None
+
+
+def parse_smtp(text: str) -> SmtpSettings:
+    host, sep, port = text.strip().rpartition(":")
+    if not sep or not port.isdigit():
+        raise InvalidInput(f"'{text}' is not host:port", "write it like 127.0.0.1:1025")
+    return SmtpSettings(host.strip("[]"), int(port))
+
+
+def smtp_settings(conn: sqlite3.Connection) -> SmtpSettings | None:
+    """The SMTP server to deliver to, or None (outbox folder only)."""
+    env = os.environ.get(SMTP_ENV, "").strip()
+    if env:
+        return None if env.lower() == "off" else parse_smtp(env)
+    stored = records.get_setting(conn, "smtp")
+    if stored is None:
+        return None
+    data = json.loads(stored)
+    return SmtpSettings(data["host"], int(data["port"]))
+
+
+def configure_smtp(db: Database, settings: SmtpSettings | None) -> None:
+    """Store the SMTP server (None turns delivery off)."""
+    with db.transaction() as conn:
+        value = None if settings is None else json.dumps({"host": settings.host, "port": settings.port})
+        records.set_setting(conn, "smtp", value)
+
+
+def enqueue(
+    conn: sqlite3.Connection,
+    home: Home,
+    message: EmailMessage,
+    *,
+    radicado: str | None,
+    kind: str,
+    when: _dt.datetime,
+    written: list[Path],
+) -> Path:
+    """Record ``message`` in the outbox table and write its ``.eml`` file (0600)."""
+    private_dir(home.outbox_dir)
+    cursor = conn.execute(
+        "INSERT INTO outbox (radicado, kind, message_id, at, sender, recipient, subject, path)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, '')",
+        (radicado, kind, message["Message-ID"], records.iso(when), message["From"],
+         message["To"], message["Subject"]),
+    )  # fmt: skip
+    number = int(cursor.lastrowid or 0)
+    stamp = records.iso(when)[:19].replace("-", "").replace(":", "")
+    path = home.outbox_dir / f"{number:06d}-{stamp}-{kind}.eml"
+    conn.execute("UPDATE outbox SET path = ? WHERE id = ?", (path.name, number))
+    atomic_write(path, message.as_bytes(policy=email.policy.SMTP), mode=0o600)
+    written.append(path)
+    return path
+
+
+def entries(conn: sqlite3.Connection, home: Home, radicado: str | None = None) -> list[OutboxEntry]:
+    query = "SELECT * FROM outbox" + (" WHERE radicado = ?" if radicado else "") + " ORDER BY id"
+    rows = conn.execute(query, (radicado,) if radicado else ()).fetchall()
+    return [
+        OutboxEntry(
+            id=r["id"], radicado=r["radicado"], kind=r["kind"],
+            at=_dt.datetime.fromisoformat(r["at"]), recipient=r["recipient"],
+            subject=r["subject"], path=home.outbox_dir / r["path"],
+            delivered_at=_dt.datetime.fromisoformat(r["delivered_at"]) if r["delivered_at"] else None,
+            delivery_error=r["delivery_error"],
+        )
+        for r in rows
+    ]  # fmt: skip
+
+
+def read_message(path: Path) -> EmailMessage:
+    """Parse an outbox file back into a message."""
+    with path.open("rb") as handle:
+        message = BytesParser(policy=email.policy.default).parse(handle)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def deliver_pending(db: Database, home: Home, when: _dt.datetime) -> list[str]:
+    """Send every undelivered outbox message to the SMTP server; return the problems met.
+
+    Nothing happens when no server is configured. A server that cannot be reached leaves the
+    messages pending (the outbox files are the record), so the command that caused them still
+    succeeds.
+    """
+    conn = db.connection
+    settings = smtp_settings(conn)
+    if settings is None:
+        return []
+    pending = [e for e in entries(conn, home) if e.delivered_at is None]
+    if not pending:
+        return []
+    problems: list[str] = []
+    try:
+        with smtplib.SMTP(settings.host, settings.port, timeout=_SMTP_TIMEOUT) as smtp:
+            for entry in pending:
+                try:
+                    smtp.send_message(read_message(entry.path))
+                except (smtplib.SMTPException, OSError) as exc:
+                    problems.append(f"{entry.path.name}: {exc}")
+                    with db.transaction() as tx:
+                        tx.execute("UPDATE outbox SET delivery_error = ? WHERE id = ?", (str(exc), entry.id))
+                    continue
+                with db.transaction() as tx:
+                    tx.execute(
+                        "UPDATE outbox SET delivered_at = ?, delivery_error = NULL WHERE id = ?",
+                        (records.iso(when), entry.id),
+                    )
+    except (smtplib.SMTPException, OSError) as exc:
+        problems.append(f"SMTP server {settings.host}:{settings.port} unreachable: {exc}")
+    return problems
+
+
+def notify(
+    conn: sqlite3.Connection,
+    home: Home,
+    record: records.RequestRecord,
+    kind: str,
+    when: _dt.datetime,
+    written: list[Path],
+    **data: object,
+) -> Path:
+    """Compose the notice ``kind`` for ``record``'s requester and put it in the outbox."""
+    note = mail.notice(kind, record.radicado, record.form.razon_social, **data)
+    message = mail.compose(note, radicado=record.radicado, to=record.form.email, when=when)
+    return enqueue(conn, home, message, radicado=record.radicado, kind=kind, when=when, written=written)

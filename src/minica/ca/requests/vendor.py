@@ -1,0 +1,332 @@
+"""The vendor's variant: pay for a certificate, or sign for a while with the vendor's own.
+
+An invoicing-software vendor files requests for its client companies (channel ``vendor``). Such a
+request starts in ``pendiente_pago``: it shows the price and the one-year validity and cannot go on
+until either
+
+- a payment is recorded (:func:`pay`): the request then follows the CA process like DIAN's, or
+- the company takes the vendor's **loaned certificate** (:func:`start_loan`): it gives its legal
+  representative's data (every missing field is named), downloads the exoneration letter
+  (:func:`exoneration_letter`, a PDF with that data) and uploads it signed (:func:`upload_letter`,
+  a PDF of at most 1 MB). The loan starts at the *first* upload — later uploads are kept but do
+  not move it — and lasts ``loan_days`` (default :data:`DEFAULT_LOAN_DAYS`). Afterwards
+  :func:`loan_refusal` tells the signing service to refuse, and the company must get its own
+  certificate. The next step of the guides, the DIAN test set in habilitación, is then up to the
+  company.
+
+The vendor's certificate is issued by this home's CA once (:func:`issue_vendor_certificate`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from minica.ca.issuance import IssuedCertificate, IssueRequest, issue_certificate
+from minica.ca.requests import outbox, pdf, records
+from minica.ca.requests.form import REPRESENTATIVE_FIELDS, InvalidRequestForm
+from minica.ca.requests.process import _require, send_welcome, store_document
+from minica.ca.requests.records import Status
+from minica.ca.requests.steps import step
+from minica.clock import Clock, colombian
+from minica.errors import InvalidInput, RefusedOperation
+from minica.identity import Nit, PersonType
+from minica.storage.database import Database
+from minica.storage.home import Home
+
+#: How long a loan lasts unless configured otherwise (``minica request vendor --loan-days``).
+DEFAULT_LOAN_DAYS = 90
+#: What the mock charges for a one-year certificate (COP), unless configured otherwise.
+DEFAULT_PRICE_COP = 250_000
+VALIDITY = "1 año"
+DEFAULT_VENDOR_NIT = "901000000"
+DEFAULT_VENDOR_NAME = "PROVEEDOR TECNOLOGICO MOCK S.A.S."
+
+
+@dataclass(frozen=True)
+class VendorSettings:
+    serial: str | None
+    nit: str | None
+    name: str | None
+    loan_days: int
+    price_cop: int
+
+
+def settings(conn: sqlite3.Connection) -> VendorSettings:
+    data = json.loads(records.get_setting(conn, "vendor") or "{}")
+    return VendorSettings(
+        serial=data.get("serial"), nit=data.get("nit"), name=data.get("name"),
+        loan_days=int(data.get("loan_days", DEFAULT_LOAN_DAYS)),
+        price_cop=int(data.get("price_cop", DEFAULT_PRICE_COP)),
+    )  # fmt: skip
+
+
+def _save(conn: sqlite3.Connection, value: VendorSettings) -> None:
+    records.set_setting(conn, "vendor", json.dumps(value.__dict__))
+
+
+def configure(home: Home, *, loan_days: int | None = None, price_cop: int | None = None) -> VendorSettings:
+    """Change the loan period (days, for loans started afterwards) or the price."""
+    if loan_days is not None and not 1 <= loan_days <= 3650:
+        raise InvalidInput(f"a loan of {loan_days} days is out of range", "use 1 to 3650 days")
+    if price_cop is not None and price_cop < 0:
+        raise InvalidInput("a price cannot be negative", "give the price in COP, e.g. 250000")
+    with Database.open(home) as db, db.transaction() as conn:
+        current = settings(conn)
+        updated = VendorSettings(
+            current.serial, current.nit, current.name,
+            loan_days if loan_days is not None else current.loan_days,
+            price_cop if price_cop is not None else current.price_cop,
+        )  # fmt: skip
+        _save(conn, updated)
+        return updated
+
+
+def issue_vendor_certificate(
+    home: Home,
+    clock: Clock,
+    *,
+    store_password: bytes,
+    nit: str = DEFAULT_VENDOR_NIT,
+    name: str = DEFAULT_VENDOR_NAME,
+    ca_password: bytes | None = None,
+) -> IssuedCertificate:
+    """Issue the vendor's certificate (once per home) that companies borrow."""
+    with Database.open(home) as db:
+        if settings(db.connection).serial:
+            raise RefusedOperation(
+                f"this home already has the vendor's certificate (serial {settings(db.connection).serial})",
+                "companies borrow that one; see it with `minica certs show SERIAL`",
+            )
+    vendor_nit = Nit.parse(nit)
+    issued = issue_certificate(
+        home, IssueRequest(nit=vendor_nit, name=name, person=PersonType.JURIDICA, profile="gse"),
+        store_password=store_password, clock=clock, ca_password=ca_password, action="vendor-certificate",
+    )  # fmt: skip
+    with Database.open(home) as db, db.transaction() as conn:
+        current = settings(conn)
+        _save(conn, VendorSettings(issued.serial_hex, vendor_nit.with_dv, name, current.loan_days, current.price_cop))
+    return issued
+
+
+def pay(home: Home, clock: Clock, radicado: str, reference: str, amount_cop: int | None = None) -> None:
+    """Record the payment of a one-year certificate; the request goes on to the CA's platform."""
+    if not reference.strip():
+        raise InvalidInput("a payment needs its reference", "give --reference, e.g. the receipt number")
+    with step(home, clock) as s:
+        record = records.load(s.conn, radicado)
+        _require(record, "record a payment for", Status.PENDIENTE_PAGO)
+        price = settings(s.conn).price_cop
+        amount = price if amount_cop is None else amount_cop
+        if amount < price:
+            raise RefusedOperation(
+                f"a payment of {amount} COP does not cover the price of {price} COP",
+                "record the full payment of the one-year certificate",
+            )
+        missing = record.form.missing_representative_fields()
+        if not record.form.autoridad_certificacion:
+            missing.append("autoridad_certificacion")
+        if missing:
+            raise InvalidRequestForm({f: "is required for a paid certificate" for f in missing})
+        s.conn.execute(
+            "INSERT INTO request_payments (radicado, reference, amount_cop, paid_at) VALUES (?, ?, ?, ?)",
+            (record.radicado, reference.strip(), amount, records.iso(s.now)),
+        )
+        records.update(s.conn, record.radicado, s.now, status=Status.RADICADA)
+        records.add_event(s.conn, record.radicado, s.now, "pago_registrado", {"reference": reference.strip(), "amount_cop": amount})
+        outbox.notify(s.conn, s.home, record, "pago_registrado", s.now, s.written, reference=reference.strip(), amount=amount)
+        send_welcome(s, record)
+
+
+def start_loan(home: Home, clock: Clock, radicado: str, representative: Mapping[str, str] | None = None) -> None:
+    """Choose the vendor's loaned certificate; the legal representative's data must be complete."""
+    with step(home, clock) as s:
+        record = records.load(s.conn, radicado)
+        _require(record, "start a loan for", Status.PENDIENTE_PAGO)
+        vendor = settings(s.conn)
+        if not vendor.serial:
+            raise RefusedOperation(
+                "the vendor has no certificate to lend yet",
+                "issue it once with `minica request vendor certificate`",
+            )
+        changes = {k: v for k, v in (representative or {}).items() if v not in (None, "")}
+        stray = sorted(set(changes) - set(REPRESENTATIVE_FIELDS))
+        if stray:
+            raise InvalidInput(f"not legal-representative fields: {', '.join(stray)}", "see `request loan start --help`")
+        form = record.form.with_changes(changes, require_representative=False) if changes else record.form
+        missing = form.missing_representative_fields()
+        if missing:
+            raise InvalidRequestForm({f: "is required for the exoneration letter" for f in missing})
+        records.update(
+            s.conn, record.radicado, s.now, status=Status.PRESTAMO_PENDIENTE, sealed_password=None,
+            form=json.dumps(form.to_json(), ensure_ascii=False),
+        )  # fmt: skip
+        s.conn.execute(
+            "INSERT INTO certificate_loans (radicado, serial, nit, days) VALUES (?, ?, ?, ?)",
+            (record.radicado, vendor.serial, form.nit.number, vendor.loan_days),
+        )
+        records.add_event(s.conn, record.radicado, s.now, "prestamo_solicitado",
+                          {"serial": vendor.serial, "days": vendor.loan_days})  # fmt: skip
+
+
+def _loan(conn: sqlite3.Connection, radicado: str) -> sqlite3.Row:
+    row = conn.execute("SELECT * FROM certificate_loans WHERE radicado = ?", (radicado,)).fetchone()
+    if row is None:  # pragma: no cover - guarded by the status
+        raise RefusedOperation(f"request {radicado} has no loan", "start one with `minica request loan start`")
+    return row
+
+
+def exoneration_letter(home: Home, clock: Clock, radicado: str) -> bytes:
+    """The exoneration letter, as a PDF, with the legal representative's data."""
+    with step(home, clock) as s:
+        record = records.load(s.conn, radicado)
+        _require(record, "download the letter of", Status.PRESTAMO_PENDIENTE, Status.PRESTAMO_ACTIVO)
+        loan, vendor, form = _loan(s.conn, record.radicado), settings(s.conn), record.form
+        assert form.representante_tipo_documento is not None
+        today = colombian(s.now).strftime("%Y-%m-%d")
+        paragraphs = [
+            f"{form.ciudad.name.title()}, {today}",
+            f"Señores {vendor.name} (NIT {vendor.nit})",
+            f"Radicado: {record.radicado}",
+            f"Yo, {form.representante}, identificado(a) con {form.representante_tipo_documento.value}"
+            f" {form.representante_numero_documento}, en calidad de representante legal de"
+            f" {form.razon_social}, NIT {form.nit.with_dv}, solicito usar temporalmente el certificado"
+            f" digital del proveedor tecnológico (serial {loan['serial']}) para firmar los documentos"
+            f" electrónicos de mi representada durante {loan['days']} días contados desde la carga de"
+            " esta carta firmada.",
+            f"Exonero a {vendor.name} de toda responsabilidad por el contenido de los documentos que"
+            f" {form.razon_social} firme con dicho certificado, y me comprometo a obtener un certificado"
+            " digital propio antes de que termine el préstamo.",
+            "Firma: ______________________________",
+            f"{form.representante} - {form.representante_tipo_documento.value} {form.representante_numero_documento}",
+            "Documento de PRUEBA generado por minica: sin validez legal.",
+        ]
+        records.add_event(s.conn, record.radicado, s.now, "carta_descargada", {})
+        return pdf.simple_pdf("Carta de exoneración de responsabilidad", paragraphs, author="minica")
+
+
+def upload_letter(home: Home, clock: Clock, radicado: str, source: Path) -> tuple[_dt.datetime, _dt.datetime]:
+    """Upload the signed letter (PDF, at most 1 MB); returns the loan's (start, end).
+
+    The first upload fixes the start; a later upload is stored but changes nothing else.
+    """
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {source}: {exc.strerror}", "check the path") from None
+    digest = pdf.check_pdf(data, source.name)
+    with step(home, clock) as s:
+        record = records.load(s.conn, radicado)
+        _require(record, "upload the letter of", Status.PRESTAMO_PENDIENTE, Status.PRESTAMO_ACTIVO)
+        store_document(s, record.radicado, "carta_exoneracion", source.name, data, digest)
+        loan = _loan(s.conn, record.radicado)
+        if loan["start_at"] is not None:
+            start, end = _dt.datetime.fromisoformat(loan["start_at"]), _dt.datetime.fromisoformat(loan["end_at"])
+            records.add_event(s.conn, record.radicado, s.now, "carta_recargada", {"loan_start": records.iso(start)})
+            return start, end
+        start, end = s.now, s.now + _dt.timedelta(days=int(loan["days"]))
+        s.conn.execute(
+            "UPDATE certificate_loans SET start_at = ?, end_at = ? WHERE radicado = ?",
+            (records.iso(start), records.iso(end), record.radicado),
+        )
+        records.update(s.conn, record.radicado, s.now, status=Status.PRESTAMO_ACTIVO)
+        records.add_event(s.conn, record.radicado, s.now, "prestamo_activo",
+                          {"serial": loan["serial"], "start": records.iso(start), "end": records.iso(end)})  # fmt: skip
+        outbox.notify(s.conn, s.home, record, "prestamo_activo", s.now, s.written,
+                      serial=loan["serial"], start=start, end=end)  # fmt: skip
+        return start, end
+
+
+def bring_loans_up_to_date(
+    conn: sqlite3.Connection, home: Home, now: _dt.datetime, written: list[Path]
+) -> list[str]:
+    """Mark loans whose period ended as ``prestamo_vencido`` (once each) and e-mail the company."""
+    done: list[str] = []
+    rows = conn.execute(
+        "SELECT l.radicado, l.end_at FROM certificate_loans l JOIN requests r USING (radicado)"
+        " WHERE r.status = ? AND l.end_at IS NOT NULL AND l.end_at <= ?",
+        (Status.PRESTAMO_ACTIVO.value, records.iso(now)),
+    ).fetchall()
+    for row in rows:
+        end = _dt.datetime.fromisoformat(row["end_at"])
+        if records.add_event(conn, row["radicado"], end, "prestamo_vencido", {}, once_key=f"{row['radicado']}:loan-end"):
+            record = records.load(conn, row["radicado"])
+            records.update(conn, record.radicado, end, status=Status.PRESTAMO_VENCIDO)
+            outbox.notify(conn, home, record, "prestamo_vencido", end, written, end=end)
+            done.append(f"{record.radicado}: prestamo_vencido ({records.iso(end)})")
+    return done
+
+
+def loan_refusal(
+    db_or_conn: Database | sqlite3.Connection, serial: int | str, now: _dt.datetime, *, nit: str | None = None
+) -> str | None:
+    """Why signing with certificate ``serial`` at ``now`` must be refused as a loan, or None.
+
+    None when ``serial`` is not the vendor's loaned certificate, or when the loan holds. With
+    ``nit`` (the document's supplier NIT, digits with or without DV) the loan of that company is
+    checked; a company with no loan on it is refused. Without ``nit``, signing is refused once
+    every loan of the certificate is over.
+    """
+    conn = db_or_conn.connection if isinstance(db_or_conn, Database) else db_or_conn
+    serial_hex = format(serial, "X") if isinstance(serial, int) else serial.strip().upper().lstrip("0") or "0"
+    loans = conn.execute("SELECT * FROM certificate_loans WHERE serial = ?", (serial_hex,)).fetchall()
+    if not loans:
+        return None
+    if nit is not None:
+        number = Nit.parse(nit).number
+        loans = [row for row in loans if row["nit"] == number]
+        if not loans:
+            return (
+                f"the vendor's certificate {serial_hex} is not loaned to NIT {number}: get your own"
+                " certificate, or borrow it with the signed exoneration letter"
+            )
+    started = [row for row in loans if row["start_at"] is not None]
+    if not started:
+        return (
+            f"the loan of the vendor's certificate {serial_hex} has not started: upload the signed"
+            " exoneration letter first"
+        )
+    if any(_dt.datetime.fromisoformat(row["start_at"]) <= now < _dt.datetime.fromisoformat(row["end_at"])
+           for row in started):  # fmt: skip
+        return None
+    last_end = max(_dt.datetime.fromisoformat(row["end_at"]) for row in started)
+    if last_end <= now:
+        return (
+            f"the loan of the vendor's certificate {serial_hex} ended on"
+            f" {colombian(last_end):%Y-%m-%d %H:%M} (Colombian time): get your own certificate to"
+            " keep signing"
+        )
+    return f"the loan of the vendor's certificate {serial_hex} has not started yet at that time"
+
+
+def vendor_view(conn: sqlite3.Connection, record: records.RequestRecord, now: _dt.datetime) -> dict[str, Any]:
+    """The vendor part of ``request show``: price and validity, payment, loan."""
+    current = settings(conn)
+    payment = conn.execute("SELECT * FROM request_payments WHERE radicado = ?", (record.radicado,)).fetchone()
+    loan = conn.execute("SELECT * FROM certificate_loans WHERE radicado = ?", (record.radicado,)).fetchone()
+    view: dict[str, Any] = {
+        "price_cop": current.price_cop,
+        "validity": VALIDITY,
+        "payment": None if payment is None else {
+            "reference": payment["reference"], "amount_cop": payment["amount_cop"],
+            "paid_at": colombian(_dt.datetime.fromisoformat(payment["paid_at"])).isoformat(),
+        },
+        "loan": None,
+    }  # fmt: skip
+    if loan is not None:
+        start = _dt.datetime.fromisoformat(loan["start_at"]) if loan["start_at"] else None
+        end = _dt.datetime.fromisoformat(loan["end_at"]) if loan["end_at"] else None
+        view["loan"] = {
+            "serial": loan["serial"], "days": loan["days"],
+            "start": colombian(start).isoformat() if start else None,
+            "end": colombian(end).isoformat() if end else None,
+            "active": bool(start and end and start <= now < end),
+            "refusal": loan_refusal(conn, loan["serial"], now, nit=loan["nit"]),
+        }  # fmt: skip
+    return view
+
