@@ -67,7 +67,7 @@ def cli(ctx: click.Context, home: str | None, at: str | None, json_output: bool,
 
 
 def _register() -> None:
-    from minica.cli import ca_commands, check_command, quickstart_command
+    from minica.cli import ca_commands, check_command, quickstart_command, sign_command
 
     for command in (
         ca_commands.init,
@@ -76,6 +76,7 @@ def _register() -> None:
         ca_commands.revoke,
         check_command.check,
         quickstart_command.quickstart,
+        sign_command.sign,
     ):
         cli.add_command(command)
 

@@ -1,0 +1,132 @@
+"""Choosing the stored certificate that signs a document: by serial, by NIT, or a keystore file.
+
+Keystores are opened once per (environment, NIT) and reused for every document of a batch.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+
+from minica.ca.check import home_revocations, home_trust
+from minica.ca.hierarchy import load_authority
+from minica.ca.registry import CertificateRecord, certificates_for_nit, get_certificate
+from minica.environment import Environment
+from minica.errors import CertificateNotUsable, InvalidInput, NotFound
+from minica.identity import Nit
+from minica.signing.document import UblDocument
+from minica.signing.service import ExtraRule, Signer, require_environment
+from minica.storage.home import Home
+
+
+@dataclass(frozen=True)
+class Selection:
+    """How the user chose the certificate (at most one of the three), and overrides."""
+
+    serial: str | None = None
+    nit: str | None = None
+    store: Path | None = None
+    environment: Environment | None = None
+
+    def __post_init__(self) -> None:
+        if sum(x is not None for x in (self.serial, self.nit, self.store)) > 1:
+            raise InvalidInput("--serial, --nit and --store exclude each other", "choose the certificate one way")
+
+
+def _store_environment(home: Home, path: Path) -> Environment | None:
+    """The environment whose store folder holds ``path`` (None for a keystore from elsewhere)."""
+    resolved = path.resolve()
+    for env in Environment:
+        if resolved.parent == home.stores_dir(env).resolve():
+            return env
+    return None
+
+
+def _loan_rules(home: Home) -> tuple[ExtraRule, ...]:
+    """The request process's loaned-certificate rule, when that part of minica is present."""
+    try:
+        from minica.ca.requests.vendor import loan_rule
+    except ImportError:  # pragma: no cover - the request process ships with minica
+        return ()
+    return (loan_rule(home),)
+
+
+@dataclass
+class HomeSigners:
+    """Signers backed by a home: its CA is trusted, its database answers revocation."""
+
+    home: Home
+    password: bytes
+    selection: Selection
+    at: _dt.datetime
+    extra_trust: tuple[x509.Certificate, ...] = ()
+    _cache: dict[tuple[Environment | None, str], Signer] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.selection.store is None:
+            load_authority(self.home)  # without a CA there are no stored certificates: say so
+        anchors, self._intermediates = home_trust(self.home)
+        self._anchors = tuple(anchors) + self.extra_trust
+        self._revocation = home_revocations(self.home) if self.home.db_path.exists() else None
+        self._rules = _loan_rules(self.home) if self.home.db_path.exists() else ()
+
+    def for_document(self, document: UblDocument) -> Signer:
+        """The signer for ``document``: its environment decides the store unless --env says."""
+        store = self.selection.store
+        if store is not None:
+            return self._cached(None, str(store), lambda: self._open(store))
+        env = self.selection.environment or require_environment(document.environment, None)
+        if self.selection.serial is not None:
+            record = get_certificate(self.home, self.selection.serial)
+            return self._cached(env, record.serial, lambda: self._from_record(record, env))
+        nit_text = self.selection.nit or document.supplier_nit
+        if not nit_text:
+            raise InvalidInput(
+                "no certificate chosen and the document names no supplier NIT",
+                "choose one with --nit, --serial or --store",
+            )
+        nit = Nit.parse(nit_text)
+        return self._cached(env, nit.number, lambda: self._from_record(self._pick(nit, env), env))
+
+    def _cached(self, env: Environment | None, key: str, make: Callable[[], Signer]) -> Signer:
+        if (env, key) not in self._cache:
+            self._cache[(env, key)] = make()
+        return self._cache[(env, key)]
+
+    def _pick(self, nit: Nit, env: Environment) -> CertificateRecord:
+        """The newest certificate for ``nit`` stored in ``env`` that is valid and not revoked at
+        the signing time; else the newest stored one (so the refusal names its exact problem)."""
+        records = [r for r in certificates_for_nit(self.home, nit) if env in r.stores]
+        if not records:
+            raise NotFound(
+                f"no certificate for NIT {nit.with_dv} in the {env.label} store of this CA",
+                f"issue one ('minica issue --nit {nit.with_dv} …') or choose with --store",
+            )
+        usable = [r for r in records if r.not_before <= self.at <= r.not_after and not r.revoked_by(self.at)]
+        return (usable or records)[-1]
+
+    def _from_record(self, record: CertificateRecord, env: Environment) -> Signer:
+        path = record.stores.get(env)
+        if path is None:
+            raise CertificateNotUsable(
+                f"certificate {record.serial} has no keystore in the {env.label} store",
+                f"sign {env.label} documents with a certificate issued into that environment",
+            )
+        return self._open(path, env)
+
+    def _open(self, path: Path, env: Environment | None = None) -> Signer:
+        from minica.storage.keystore import read_keystore
+
+        store = read_keystore(path, self.password)
+        return Signer(
+            keystore=store,
+            anchors=self._anchors,
+            source=str(path),
+            environment=env if env is not None else _store_environment(self.home, path),
+            revocation=self._revocation,
+            extra_rules=self._rules,
+        )

@@ -1,0 +1,187 @@
+"""Signing with a stored certificate — and only with one that may sign.
+
+:class:`Signer` is the Python API invoicing software uses: load a keystore once, then sign many
+documents (bytes in, bytes out) at chosen times. Before every signature it refuses, with the reason
+and nothing written, a certificate that is not yet valid or expired at the signing time, revoked,
+without digitalSignature + nonRepudiation, not chaining to a trusted CA, on an expired loan, or
+taken from the other environment's store than the document's ``ProfileExecutionID`` names.
+
+Example::
+
+    from minica.signing.service import Signer
+    signer = Signer.from_keystore("stores/habilitacion/900373987-9_….p12", password=b"…",
+                                  trust=[root_certificate])
+    signed = signer.sign(xml_bytes, signing_time=datetime.now(timezone.utc))
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cryptography import x509
+
+from minica.ca.status import RevocationInfo
+from minica.ca.trust import build_chain
+from minica.clock import require_aware
+from minica.environment import Environment
+from minica.errors import CertificateNotUsable, InvalidInput
+from minica.signing import policy
+from minica.signing.document import UblDocument
+from minica.signing.policy import DigestAlgorithm, SignerRole
+from minica.signing.xades import sign_document
+from minica.storage.keystore import Keystore, read_keystore
+
+#: Extra refusals a caller adds (e.g. the CA's loaned-certificate rule): a message, or None.
+ExtraRule = Callable[[x509.Certificate, _dt.datetime], "str | None"]
+RevocationLookup = Callable[[x509.Certificate], "RevocationInfo | None"]
+
+
+def _subject(cert: x509.Certificate) -> str:
+    names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(names[0].value) if names else cert.subject.rfc4514_string()
+
+
+def certificate_refusal(
+    certificate: x509.Certificate,
+    *,
+    at: _dt.datetime,
+    anchors: Sequence[x509.Certificate],
+    intermediates: Sequence[x509.Certificate] = (),
+    revocation: RevocationLookup | None = None,
+    extra_rules: Sequence[ExtraRule] = (),
+) -> CertificateNotUsable | None:
+    """Why ``certificate`` may not sign at ``at``, or None when it may."""
+    who = f"the certificate of {_subject(certificate)} (serial {certificate.serial_number:X})"
+    if at < certificate.not_valid_before_utc:
+        return CertificateNotUsable(
+            f"{who} is not valid until {certificate.not_valid_before_utc.isoformat()}",
+            "sign at a later time or use a certificate valid now",
+        )
+    if at > certificate.not_valid_after_utc:
+        return CertificateNotUsable(
+            f"{who} expired on {certificate.not_valid_after_utc.isoformat()}",
+            "renew it: issue a new certificate ('minica issue') or request one",
+        )
+    revoked = revocation(certificate) if revocation else None
+    if revoked is not None and revoked.revoked_at <= at:
+        return CertificateNotUsable(
+            f"{who} was revoked on {revoked.revoked_at.isoformat()} ({revoked.reason})",
+            "a revoked certificate may never sign again; get a new one",
+        )
+    try:
+        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+        usable = usage.digital_signature and usage.content_commitment
+    except x509.ExtensionNotFound:
+        usable = False
+    if not usable:
+        return CertificateNotUsable(
+            f"{who} lacks key usage digitalSignature + nonRepudiation",
+            "DIAN requires both (policy Regla-2); use a signing certificate",
+        )
+    chain = build_chain(certificate, anchors=anchors, intermediates=intermediates, at=at)
+    if not chain.trusted:
+        return CertificateNotUsable(
+            f"{who} does not chain to a trusted CA: {chain.problem}",
+            "use a certificate from this CA, or give its CA with --trust",
+        )
+    for rule in extra_rules:
+        problem = rule(certificate, at)
+        if problem:
+            return CertificateNotUsable(problem, "get a certificate of your own")
+    return None
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A loaded signing keystore plus the rules that decide whether it may sign.
+
+    ``environment`` is the store the keystore came from (None for a keystore from elsewhere, which
+    then signs documents of either environment).
+    """
+
+    keystore: Keystore
+    anchors: tuple[x509.Certificate, ...]
+    source: str = "keystore"
+    environment: Environment | None = None
+    revocation: RevocationLookup | None = None
+    extra_rules: tuple[ExtraRule, ...] = field(default=())
+
+    @classmethod
+    def from_keystore(
+        cls,
+        path: str | Path,
+        password: bytes,
+        *,
+        trust: Sequence[x509.Certificate],
+        environment: Environment | None = None,
+        revocation: RevocationLookup | None = None,
+    ) -> Signer:
+        """Open a PKCS#12 file; ``trust`` are the CA certificates it must chain to."""
+        store = read_keystore(Path(path), password)
+        return cls(store, tuple(trust), str(path), environment, revocation)
+
+    def check(self, at: _dt.datetime, document_environment: Environment | None = None) -> None:
+        """Raise :class:`CertificateNotUsable` if this keystore may not sign at ``at``."""
+        require_aware(at, "signing time")
+        if (self.environment is not None and document_environment is not None
+                and self.environment is not document_environment):
+            raise CertificateNotUsable(
+                f"the document is for {document_environment.label} (ProfileExecutionID "
+                f"{document_environment.profile_execution_id}) but {self.source} is from the "
+                f"{self.environment.label} store",
+                f"sign it with the {document_environment.label} keystore (--env {document_environment.value})",
+            )
+        problem = certificate_refusal(
+            self.keystore.certificate, at=at, anchors=self.anchors, intermediates=self.keystore.chain,
+            revocation=self.revocation, extra_rules=self.extra_rules,
+        )
+        if problem is not None:
+            raise problem
+
+    def sign(
+        self,
+        data: bytes,
+        *,
+        signing_time: _dt.datetime,
+        role: SignerRole | str = SignerRole.SUPPLIER,
+        digest: DigestAlgorithm | str = policy.SHA256,
+        include_chain: bool = False,
+    ) -> bytes:
+        """Sign one UBL document: bytes in, signed bytes out (nothing is written anywhere).
+
+        Raises :class:`CertificateNotUsable` when the certificate may not sign, and the parsing
+        errors of :func:`minica.signing.xades.sign_document` for bad documents.
+        """
+        if not isinstance(data, (bytes, bytearray)):
+            raise TypeError("sign() takes the document as bytes")
+        document = UblDocument.from_bytes(bytes(data))
+        self.check(signing_time, document.environment)
+        return sign_document(
+            bytes(data),
+            key=self.keystore.key,
+            certificate=self.keystore.certificate,
+            chain=self.keystore.chain if include_chain else (),
+            signing_time=signing_time,
+            role=SignerRole.parse(role) if isinstance(role, str) else role,
+            digest=policy.digest_algorithm(digest) if isinstance(digest, str) else digest,
+        )
+
+
+def document_environment(data: bytes) -> Environment | None:
+    """The environment a document names (ProfileExecutionID), parsed safely."""
+    return UblDocument.from_bytes(data).environment
+
+
+def require_environment(value: Environment | None, fallback: Environment | None) -> Environment:
+    """The environment to sign for: the document's, else the fallback, else an error."""
+    if value is not None:
+        return value
+    if fallback is not None:
+        return fallback
+    raise InvalidInput(
+        "the document has no cbc:ProfileExecutionID to say which environment it is for",
+        "add it (1 producción, 2 habilitación) or choose with --env",
+    )
