@@ -219,6 +219,7 @@ def check_certificate_digests(
     if ssp is None:
         return
     certs = ssp.findall(f"{_XADES}SigningCertificate/{_XADES}Cert")[1:]
+    ders = [c.public_bytes(Encoding.DER) for c in known] if certs else []
     for number, element in enumerate(certs, start=2):
         method = element.find(f"{_XADES}CertDigest/{_DS}DigestMethod")
         uri = method.get("Algorithm", "") if method is not None else ""
@@ -227,7 +228,7 @@ def check_certificate_digests(
         if name is None or expected is None:
             out.failed("DC36", f"xades:Cert #{number}: digest method '{uri}' refused or no value")
             continue
-        if any(hashlib.new(name, c.public_bytes(Encoding.DER)).digest() == expected for c in known):
+        if any(hashlib.new(name, der).digest() == expected for der in ders):
             out.passed("DC36", f"xades:Cert #{number} matches a known chain certificate")
         else:
             out.add(

@@ -8,6 +8,7 @@ later checks read (the classic wrapping attacks need the two to differ).
 from __future__ import annotations
 
 import base64
+import functools
 import binascii
 import re
 from dataclasses import dataclass, field
@@ -25,6 +26,9 @@ _NS = {"ds": ns.DS, "xades": ns.XADES, "ext": ns.EXT}
 _DS = "{%s}" % ns.DS
 _XADES = "{%s}" % ns.XADES
 _EXT = "{%s}" % ns.EXT
+_ALL_SIGNATURES = etree.XPath("//ds:Signature", namespaces=_NS)
+_ALL_WITH_ID = etree.XPath("//*[@Id]")
+_ALL_SIGNED_PROPERTIES = etree.XPath("//xades:SignedProperties", namespaces=_NS)
 _SAME_DOCUMENT_ID = re.compile(r"^#[A-Za-z_][\w.\-]*$")
 
 #: Digest URIs allowed by DIAN's Regla-4, and the SHA-1 ones refused with their own message.
@@ -93,6 +97,12 @@ class SignatureParts:
         return found[0] if len(found) == 1 else None
 
 
+@functools.lru_cache(maxsize=64)
+def subject_text(certificate: x509.Certificate) -> str:
+    """The certificate's subject as an RFC 4514 string (cached: it is asked for several times)."""
+    return certificate.subject.rfc4514_string()
+
+
 def describe(element: etree._Element) -> str:
     """A readable location path such as ``/Invoice/ext:UBLExtensions/ext:UBLExtension[2]``."""
     steps: list[str] = []
@@ -102,9 +112,9 @@ def describe(element: etree._Element) -> str:
         name = f"{node.prefix}:{qname.localname}" if node.prefix else qname.localname
         parent = node.getparent()
         if parent is not None:
-            same = [c for c in parent if c.tag == node.tag]
-            if len(same) > 1:
-                name += f"[{same.index(node) + 1}]"
+            before = sum(1 for _ in node.itersiblings(node.tag, preceding=True))
+            if before or next(node.itersiblings(node.tag), None) is not None:
+                name += f"[{before + 1}]"
         steps.append(name)
         node = parent
     return "/" + "/".join(reversed(steps))
@@ -149,7 +159,7 @@ def locate(root: etree._Element, out: Checks) -> SignatureParts | None:
     MINICA-QUALIFYING-TARGET checks to ``out``. Returns ``None`` when there is no signature at all.
     Establishes nothing cryptographic.
     """
-    signatures = root.xpath("//ds:Signature", namespaces=_NS)
+    signatures = _ALL_SIGNATURES(root)
     if not signatures:
         out.failed(
             "DC01",
@@ -179,7 +189,7 @@ def locate(root: etree._Element, out: Checks) -> SignatureParts | None:
         )
 
     ids: dict[str, list[etree._Element]] = {}
-    for element in root.xpath("//*[@Id]"):
+    for element in _ALL_WITH_ID(root):
         ids.setdefault(element.get("Id"), []).append(element)
     duplicates = {k: v for k, v in ids.items() if len(v) > 1}
     if duplicates:
@@ -252,7 +262,7 @@ def _locate_key_info(parts: SignatureParts, out: Checks) -> None:
     parts.certificate, parts.extra_certificates = certificates[0], certificates[1:]
     out.passed(
         "ZD06",
-        f"signer certificate in ds:KeyInfo: {parts.certificate.subject.rfc4514_string()}",
+        f"signer certificate in ds:KeyInfo: {subject_text(parts.certificate)}",
     )
 
 
@@ -260,7 +270,7 @@ def _locate_properties(parts: SignatureParts, root: etree._Element, out: Checks)
     signature = parts.signature
     qualifying = signature.findall(f"{_DS}Object/{_XADES}QualifyingProperties")
     own = [sp for q in qualifying for sp in q.findall(_XADES + "SignedProperties")]
-    everywhere = root.xpath("//xades:SignedProperties", namespaces=_NS)
+    everywhere = _ALL_SIGNED_PROPERTIES(root)
     if len(qualifying) != 1 or len(own) != 1:
         parts.structure_ok = out.failed(
             "DC20",

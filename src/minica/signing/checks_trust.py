@@ -14,14 +14,14 @@ from collections.abc import Sequence
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
-from minica.signing.checks_structure import Checks
+from minica.signing.checks_structure import Checks, subject_text
 from minica.signing.revocation import RevocationSource
 
 MAX_CHAIN = 8
 
 
 def _subject(cert: x509.Certificate) -> str:
-    return cert.subject.rfc4514_string()
+    return subject_text(cert)
 
 
 def check_validity(cert: x509.Certificate, at: _dt.datetime, out: Checks) -> bool:
@@ -93,7 +93,7 @@ def build_chain(
     """A path ``[cert, …, anchor]`` valid at ``at``, or ``None`` with the reason."""
     if cert in anchors:
         return [cert], ""
-    reason = f"no certificate among the anchors or intermediates issued '{_subject(cert)}'"
+    reason = ""
     stack: list[list[x509.Certificate]] = [[cert]]
     while stack:
         path = stack.pop()
@@ -119,7 +119,7 @@ def build_chain(
                 reason = f"intermediate '{_subject(candidate)}' is not valid at {at.isoformat()}"
                 continue
             stack.append(path + [candidate])
-    return None, reason
+    return None, reason or f"no certificate among the anchors or intermediates issued '{_subject(cert)}'"
 
 
 def check_chain(

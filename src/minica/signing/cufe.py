@@ -61,8 +61,14 @@ def _amount(text: str | None, rounding: str = ROUND_HALF_UP) -> str:
     return str(value.quantize(Decimal("0.01"), rounding=rounding))
 
 
+_XPATHS: dict[str, etree.XPath] = {}
+
+
 def _first(root: etree._Element, path: str) -> str:
-    found = root.xpath(path, namespaces=_NS)
+    compiled = _XPATHS.get(path)
+    if compiled is None:
+        compiled = _XPATHS[path] = etree.XPath(path, namespaces=_NS)
+    found = compiled(root)
     if not found:
         return ""
     value = found[0]
