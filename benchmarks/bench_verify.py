@@ -126,9 +126,8 @@ def _runner(peer: str, root_pem: bytes):  # type: ignore[no-untyped-def]
 
         config = XAdESSignatureConfiguration(
             expect_references=3, default_reference_c14n_method=CanonicalizationMethod.CANONICAL_XML_1_0)
-        ca = tempfile.NamedTemporaryFile(suffix=".pem", delete=False)
-        ca.write(root_pem)
-        ca.close()
+        with tempfile.NamedTemporaryFile(suffix=".pem", delete=False) as ca:
+            ca.write(root_pem)
 
         def signxml(data: bytes) -> None:
             XAdESVerifier().verify(data, ca_pem_file=ca.name, expect_config=config)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,10 +13,10 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-import verify_kit as kit  # noqa: E402
+import verify_kit as kit
 
-from minica.signing.revocation import Revocation  # noqa: E402
-from minica.signing.verifier import VerificationResult, verify_document  # noqa: E402
+from minica.signing.revocation import Revocation
+from minica.signing.verifier import VerificationResult, verify_document
 
 VECTORS = HERE.parent / "vectors" / "dian"
 #: Verdicts from shared/vectors/SOURCES.md (own checker and xmlsec1 agreed on each).

@@ -8,16 +8,11 @@ without re-signing, as an attacker without the key would.
 from __future__ import annotations
 
 import copy
-import time
 
 import pytest
 import verify_kit as kit
-from conftest import AT, FakeRevocations, failing, message
+from conftest import failing, message
 from lxml import etree
-
-from minica.errors import HostileXml, MalformedXml
-from minica.signing.revocation import Revocation
-from minica.signing.verifier import verify_document
 
 NS = kit.NS
 CREDIT_NOTE = "Kreo-one__dian-fe19-creditnote.xml"

@@ -9,7 +9,7 @@ import verify_kit as kit
 from conftest import AT, FakeRevocations
 
 xades = pytest.importorskip("minica.signing.xades")
-from minica.signing import policy  # noqa: E402
+from minica.signing import policy
 
 TESTDATA = Path(__file__).resolve().parents[2] / "testdata"
 SAMPLES = sorted(TESTDATA.glob("*.xml"))

@@ -63,7 +63,7 @@ def test_valid_vectors_fail_validity_outside_it(vectors: dict[str, bytes]) -> No
         vectors["Kreo-one__dian-fe19-creditnote.xml"], at=dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
     )
     assert set(failing(result)) == {"ZD05", "ZD07"}
-    assert "expired" in [c for c in result.checks if c.rule == "ZD07"][0].message
+    assert "expired" in next(c for c in result.checks if c.rule == "ZD07").message
 
 
 def test_facho_vector_signature_is_fine_but_certificate_is_not(vectors: dict[str, bytes]) -> None:
@@ -93,7 +93,7 @@ def test_signed_document_is_what_was_hashed_without_the_signature(vectors: dict[
 @pytest.mark.parametrize("name", sorted(VERDICTS))
 def test_xmlsec1_agrees(name: str, vectors: dict[str, bytes]) -> None:
     """Two independent verifiers: xmlsec1's OK/FAIL equals our intact-and-signature-valid."""
-    run = subprocess.run([*XMLSEC, str(VECTORS / name)], capture_output=True, timeout=60)
+    run = subprocess.run([*XMLSEC, str(VECTORS / name)], capture_output=True, timeout=60, check=False)
     xmlsec_ok = run.returncode == 0
     ours = verify_document(vectors[name], at=AT_2020)
     assert xmlsec_ok == (ours.intact and ours.signature_valid)

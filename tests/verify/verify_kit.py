@@ -49,6 +49,10 @@ def t(text: str) -> dt.datetime:
     return dt.datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+EPOCH = t("2020-01-01T00:00:00")
+FAR = t("2040-01-01T00:00:00")
+
+
 def _name(cn: str) -> x509.Name:
     return x509.Name(
         [
@@ -66,8 +70,8 @@ def make_cert(
     issuer: x509.Certificate | None = None,
     issuer_key: rsa.RSAPrivateKey | None = None,
     ca: bool = False,
-    not_before: dt.datetime = t("2020-01-01T00:00:00"),
-    not_after: dt.datetime = t("2040-01-01T00:00:00"),
+    not_before: dt.datetime = EPOCH,
+    not_after: dt.datetime = FAR,
     key_usage: tuple[bool, bool] | None = (True, True),
     serial: int = 0,
 ) -> x509.Certificate:

@@ -35,7 +35,7 @@ _HASHES: dict[str, hashes.HashAlgorithm] = {
 
 def c14n(node: etree._Element | etree._ElementTree) -> bytes:
     """Inclusive C14N 1.0 without comments of ``node`` in its document context."""
-    return etree.tostring(node, method="c14n", exclusive=False, with_comments=False)
+    return bytes(etree.tostring(node, method="c14n", exclusive=False, with_comments=False))
 
 
 def _decode(value: str) -> bytes | None:

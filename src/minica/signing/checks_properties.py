@@ -23,8 +23,8 @@ from minica.signing import policy
 from minica.signing.checks_structure import DIGEST_NAMES, Checks, SignatureParts, _check_algorithm
 from minica.signing.x500 import same_name
 
-_DS = "{%s}" % ns.DS
-_XADES = "{%s}" % ns.XADES
+_DS = f"{{{ns.DS}}}"
+_XADES = f"{{{ns.XADES}}}"
 _DATETIME = re.compile(
     r"^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?$"
 )

@@ -8,8 +8,8 @@ later checks read (the classic wrapping attacks need the two to differ).
 from __future__ import annotations
 
 import base64
-import functools
 import binascii
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Literal
@@ -23,9 +23,9 @@ from minica.signing.report import Check, Status
 Role = Literal["document", "keyinfo", "signedproperties", "other"]
 
 _NS = {"ds": ns.DS, "xades": ns.XADES, "ext": ns.EXT}
-_DS = "{%s}" % ns.DS
-_XADES = "{%s}" % ns.XADES
-_EXT = "{%s}" % ns.EXT
+_DS = f"{{{ns.DS}}}"
+_XADES = f"{{{ns.XADES}}}"
+_EXT = f"{{{ns.EXT}}}"
 _ALL_SIGNATURES = etree.XPath("//ds:Signature", namespaces=_NS)
 _ALL_WITH_ID = etree.XPath("//*[@Id]")
 _ALL_SIGNED_PROPERTIES = etree.XPath("//xades:SignedProperties", namespaces=_NS)

@@ -72,15 +72,15 @@ def _first(root: etree._Element, path: str) -> str:
     if not found:
         return ""
     value = found[0]
-    return (value if isinstance(value, str) else "".join(value.itertext())).strip()
+    return str(value if isinstance(value, str) else "".join(value.itertext())).strip()
 
 
 def _local(root: etree._Element) -> str:
-    return etree.QName(root).localname
+    return str(etree.QName(root).localname)
 
 
 def _taxes(root: etree._Element) -> dict[str, Decimal]:
-    totals = {code: Decimal("0") for code in _TAX_CODES}
+    totals = {code: Decimal(0) for code in _TAX_CODES}
     for total in root.xpath("cac:TaxTotal", namespaces=_NS):
         code = _first(total, "cac:TaxSubtotal/cac:TaxCategory/cac:TaxScheme/cbc:ID")
         if code in totals:
