@@ -8,11 +8,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from minica.ca.hierarchy import create_authority
+from importlib import resources
+
+from minica.ca.hierarchy import create_authority, load_authority
 from minica.ca.issuance import IssueRequest, issue_certificate
 from minica.clock import Clock
 from minica.environment import Environment
 from minica.identity import Nit, PersonType
+from minica.signing.home_revocation import HomeRevocationSource
+from minica.signing.service import Signer
+from minica.signing.verifier import verify_document
 from minica.storage.files import atomic_write
 from minica.storage.home import Home
 from minica.storage.passwords import require_strong_password
@@ -110,6 +115,24 @@ def run_quickstart(
     return result
 
 
+def sample_invoice() -> bytes:
+    """The bundled unsigned habilitación invoice (UBL 2.1, ProfileExecutionID 2)."""
+    return resources.files("minica").joinpath("data/samples/invoice-habilitacion.xml").read_bytes()
+
+
 def _sign_and_verify(home: Home, result: QuickstartResult, store: Path, password: bytes, clock: Clock) -> None:
-    """Sign the bundled sample invoice and verify it (filled in once signing lands)."""
-    return None
+    """Sign the bundled sample invoice with the new certificate and verify it like DIAN would."""
+    authority = load_authority(home)
+    now = clock.now()
+    signer = Signer.from_keystore(store, password, trust=[authority.root],
+                                  environment=Environment.HABILITACION)
+    signed = signer.sign(sample_invoice(), signing_time=now)
+    target = home.signed_dir / "invoice-habilitacion.signed.xml"
+    atomic_write(target, signed, mode=0o644)
+    verdict = verify_document(signed, at=now, trust=[authority.root], intermediates=[authority.issuing],
+                              revocation=HomeRevocationSource(home))
+    result.signed_document = target
+    result.verified = verdict.valid
+    if not verdict.valid:
+        result.notes += [f"  {c.rule}: {c.message}" for c in verdict.failures]
+    result.notes.append(f"Check it yourself: minica verify {target}")

@@ -36,6 +36,17 @@ from minica.storage.home import Home
 from minica.storage.keystore import P12Profile, serialize_keystore, write_keystore
 
 BACKDATE = _dt.timedelta(minutes=1)
+
+
+def _usage(*, sign: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=sign, content_commitment=sign, key_encipherment=not sign,
+        data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+        encipher_only=False, decipher_only=False,
+    )
+
+
+KEY_USAGES = {"signing": _usage(sign=True), "encipherment": _usage(sign=False)}
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 
@@ -58,6 +69,9 @@ class IssueRequest:
     not_after: _dt.datetime | None = None
     p12_profile: P12Profile = P12Profile.COMPAT
     key_size: int = 2048
+    #: ``signing`` (digitalSignature + nonRepudiation, as DIAN requires) or, to test refusals,
+    #: ``encipherment`` (keyEncipherment only: a certificate that must not sign).
+    key_usage: str = "signing"
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -83,6 +97,8 @@ class IssueRequest:
             raise InvalidInput("--not-after is not after --not-before", "swap or correct the dates")
         if self.days is not None and self.not_after is not None:
             raise InvalidInput("both --days and --not-after given", "use one of them")
+        if self.key_usage not in KEY_USAGES:
+            raise InvalidInput(f"unknown key usage '{self.key_usage}'", "use signing or encipherment")
         if self.key_size not in (2048, 3072, 4096):
             raise InvalidInput(f"RSA key size {self.key_size} is not offered", "use 2048, 3072 or 4096")
 
@@ -139,14 +155,7 @@ def build_certificate(
         .not_valid_before(not_before)
         .not_valid_after(not_after)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True, content_commitment=True, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-                encipher_only=False, decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(KEY_USAGES[request.key_usage], critical=True)
         .add_extension(
             x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH, ExtendedKeyUsageOID.EMAIL_PROTECTION]),
             critical=False,
@@ -241,14 +250,14 @@ def _record(
     with Database.open(home) as db, rollback_files() as written, db.transaction() as conn:
         conn.execute(
             "INSERT INTO certificates (serial, issuer_id, nit, dv, name, person, profile, subject, email,"
-            " not_before, not_after, fingerprint, p12_profile, cert_pem, issued_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " not_before, not_after, fingerprint, p12_profile, key_usage_ok, cert_pem, issued_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 serial_hex, authority.issuing_id, request.nit.number, request.nit.dv, request.name.strip(),
                 request.person.value, request.profile, certificate.subject.rfc4514_string(), request.email,
                 certificate.not_valid_before_utc.isoformat(), certificate.not_valid_after_utc.isoformat(),
                 certificate.fingerprint(hashes.SHA256()).hex(), request.p12_profile.value,
-                certificate.public_bytes(serialization.Encoding.PEM).decode(), now.isoformat(),
+                int(request.key_usage == "signing"), certificate.public_bytes(serialization.Encoding.PEM).decode(), now.isoformat(),
             ),
         )
         for env in request.environments:
@@ -265,6 +274,6 @@ def _record(
             "environments": [e.value for e in request.environments],
             "not_before": certificate.not_valid_before_utc.isoformat(),
             "not_after": certificate.not_valid_after_utc.isoformat(),
-            "p12_profile": request.p12_profile.value,
+            "p12_profile": request.p12_profile.value, "key_usage": request.key_usage,
         })
     return paths

@@ -77,6 +77,8 @@ def init(app: AppContext, base_url: str, ca_password_file: Path | None) -> None:
               help="habilitacion, produccion or both (the real process stores both).")
 @click.option("--p12-profile", "p12_profile", type=click.Choice(["compat", "modern", "legacy"]),
               default="compat", show_default=True, help="PKCS#12 encryption (see README).")
+@click.option("--key-usage", "key_usage", type=click.Choice(["signing", "encipherment"]), default="signing",
+              show_default=True, help="'encipherment' makes a certificate that must not sign (for tests).")
 @password_file_option
 @ca_password_option
 @json_option
@@ -85,7 +87,7 @@ def issue(
     app: AppContext, nit: str, name: str, person: str, profile_key: str, email: str | None,
     legal_rep: str | None, legal_rep_doc: str | None, department: str | None, city: str | None,
     days: int | None, not_before: str | None, not_after: str | None, env: str, p12_profile: str,
-    password_file: Path | None, ca_password_file: Path | None,
+    key_usage: str, password_file: Path | None, ca_password_file: Path | None,
 ) -> None:
     """Issue a signing certificate into the environments' keystores."""
     request = IssueRequest(
@@ -94,7 +96,7 @@ def issue(
         department=department, city=city, environments=parse_environments(env), days=days,
         not_before=parse_time(not_before) if not_before else None,
         not_after=parse_time(not_after) if not_after else None,
-        p12_profile=P12Profile.parse(p12_profile),
+        p12_profile=P12Profile.parse(p12_profile), key_usage=key_usage,
     )
     load_authority(app.home)  # a missing CA is the first thing to say, before any prompt
     password = require_strong_password(store_password(password_file, confirm=True))

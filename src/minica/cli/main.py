@@ -26,6 +26,10 @@ class MinicaGroup(click.Group):
             _fail(ctx, f"error: {exc}", exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (e.g. '| head'): stop quietly, as Unix tools do.
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaces the closed pipe for exit
+            ctx.exit(141)
         except KeyboardInterrupt:
             _fail(ctx, "error: interrupted — nothing was left half-written", 130)
         except Exception as exc:  # noqa: BLE001 - the last line of defence
@@ -67,7 +71,7 @@ def cli(ctx: click.Context, home: str | None, at: str | None, json_output: bool,
 
 
 def _register() -> None:
-    from minica.cli import ca_commands, check_command, quickstart_command, sign_command
+    from minica.cli import ca_commands, check_command, quickstart_command, sign_command, verify_command
 
     for command in (
         ca_commands.init,
@@ -77,6 +81,7 @@ def _register() -> None:
         check_command.check,
         quickstart_command.quickstart,
         sign_command.sign,
+        verify_command.verify,
     ):
         cli.add_command(command)
 
