@@ -1,0 +1,36 @@
+"""README's commands and Python example work as written."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from support import Cli
+
+from minica.storage.home import Home
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), flags=re.S)
+
+
+def test_readme_has_exactly_the_two_commands_and_ci_runs_the_test_one() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert "python3 -m pip install . && minica quickstart" in text
+    ci = (README.parent / ".ci" / "run").read_text()
+    last = [line for line in ci.splitlines() if line.strip() and not line.startswith(("#", "set ", "cd "))][-1]
+    assert last in text
+
+
+def test_python_api_example_runs(tmp_path: Path) -> None:
+    home = Home(tmp_path / "home")
+    assert Cli(home, at=None)("quickstart").exit_code == 0
+    [example] = _python_blocks()
+    out = subprocess.run([sys.executable, "-c", example], capture_output=True, text=True,
+                         env={"MINICA_HOME": str(home.root), "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True []"
