@@ -154,3 +154,33 @@ def test_missing_ubl_extensions_is_created_first(
     assert root[0].find(f"{{{ns.EXT}}}UBLExtension/{{{ns.EXT}}}ExtensionContent/{{{ns.DS}}}Signature") is not None
     assert f'<ext:UBLExtensions xmlns:ext="{ns.EXT}">'.encode() in signed
     assert xmlsec_verify(signed).returncode == 0
+
+
+def test_fast_end_tag_search_agrees_with_the_tag_walk(unsigned_path: Path) -> None:
+    """The backwards search for the anchor's end tag finds what walking every tag finds."""
+    import dataclasses
+
+    from minica.signing import splice
+    from minica.signing.document import UblDocument
+
+    data = unsigned_path.read_bytes()
+    document = UblDocument.from_bytes(data)
+    slot = document.signature_slot()
+    where = splice.target(document.root, slot.anchor, slot.mode)
+    codec = splice.codec_of(document.tree.docinfo.encoding)
+    slow = dataclasses.replace(where, end_tags=10**6)  # the search gives up: walk the tags
+    assert splice.splice(data, codec, where, "<x/>") == splice.splice(data, codec, slow, "<x/>")
+
+
+def test_comment_after_the_dian_extension_takes_the_slow_path(
+    testdata: Path, sign: Callable[..., bytes], xmlsec_verify: Callable[[bytes], Any]
+) -> None:
+    original = (testdata / "invoice-habilitacion.xml").read_bytes()
+    original = original.replace(
+        b"\t</ext:UBLExtensions>", b"\t<!-- </ext:UBLExtension> -->\n\t</ext:UBLExtensions>", 1
+    )
+    signed = sign(original)
+    removed, added = _inserted(original, signed)
+    assert removed == b"" and added.startswith(b"<ext:UBLExtension><ext:ExtensionContent>")
+    assert signed.index(b"<ext:UBLExtension><ext:ExtensionContent><ds:Signature") < signed.index(b"<!-- </ext:")
+    assert xmlsec_verify(signed).returncode == 0

@@ -14,6 +14,7 @@ is scanned only for its first kilobytes.
 from __future__ import annotations
 
 import codecs
+import functools
 import re
 from dataclasses import dataclass
 from typing import AnyStr, Generic, Pattern
@@ -24,13 +25,31 @@ from minica.errors import MalformedXml
 from minica.signing.document import SlotMode
 
 _TOKEN_SOURCE = (
-    r"<(?:!--.*?-->|\?.*?\?>|!\[CDATA\[.*?\]\]>|/[^>]*>|(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)"
+    r"<(?:!--.*?-->|\?.*?\?>|!\[CDATA\[.*?\]\]>|/[^>]*>|[^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>)"
 )
 _TOKEN_STR: Pattern[str] = re.compile(_TOKEN_SOURCE, re.S)
 _TOKEN_BYTES: Pattern[bytes] = re.compile(_TOKEN_SOURCE.encode("ascii"), re.S)
 _NAME_STR: Pattern[str] = re.compile(r"<([^\s/>]+)")
 _NAME_BYTES: Pattern[bytes] = re.compile(rb"<([^\s/>]+)")
 _PROBE = "<?a b='c'/>&#;"
+# Everything that is not a start tag, as an unrolled loop (each iteration starts with "<"), so the
+# regex engine never backtracks more than linearly on the well-formed text it sees.
+_NOT_START = r"[^<]*(?:(?:<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|</[^>]*>)[^<]*)*"
+_START = r"<[^!?/][^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>"
+
+
+_END_TAGS_SOURCE = r"(?:</[^<>]*>[^<]*)+"
+_END_TAGS = {
+    False: re.compile(_END_TAGS_SOURCE.encode("ascii")),
+    True: re.compile(_END_TAGS_SOURCE),
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _skip(index: int, wide: bool) -> Pattern[str] | Pattern[bytes]:
+    """A pattern whose group 1 is start tag number ``index``: the counting runs inside ``re``."""
+    source = f"(?:{_NOT_START}{_START}){{{index}}}{_NOT_START}({_START})"
+    return re.compile(source if wide else source.encode("ascii"), re.S)
 
 
 @dataclass(frozen=True)
@@ -41,6 +60,32 @@ class _Edit(Generic[AnyStr]):
     end: int
     before: AnyStr
     after: AnyStr
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to splice, in terms the byte scanner can find fast (see :func:`target`)."""
+
+    index: int  # the anchor's number among elements in document order (root is 0)
+    mode: SlotMode
+    next_index: int | None  # the first element after the anchor's subtree, if any
+    end_tags: int  # end tags from the anchor's (inclusive) up to that element (or the end)
+
+
+def target(root: etree._Element, anchor: etree._Element, mode: SlotMode) -> Target:
+    """Describe ``anchor`` for :func:`splice`; call it before the tree is changed."""
+    index = element_index(root, anchor)
+    size = sum(1 for _ in anchor.iter(etree.Element))
+    depth = sum(1 for _ in anchor.iterancestors())
+    node: etree._Element | None = anchor
+    node_depth = depth
+    while node is not None:
+        following = next(node.itersiblings(etree.Element), None)
+        if following is not None:
+            return Target(index, mode, index + size, depth - node_depth + 1)
+        node = node.getparent()
+        node_depth -= 1
+    return Target(index, mode, None, depth + 1)
 
 
 def element_index(root: etree._Element, target: etree._Element) -> int:
@@ -70,22 +115,22 @@ def codec_of(declared: str | None) -> str:
     return codec
 
 
-def splice(data: bytes, codec: str, index: int, mode: SlotMode, fragment: str) -> bytes:
-    """``data`` with ``fragment`` inserted relative to element number ``index``.
+def splice(data: bytes, codec: str, where: Target, fragment: str) -> bytes:
+    """``data`` with ``fragment`` inserted relative to the target element.
 
     The fragment is encoded in the document's own encoding; characters that encoding cannot hold
     become character references, which parse back to the same characters.
     """
     if codec.startswith(("utf-16", "utf-32")):
-        return _splice_wide(data, codec, index, mode, fragment)
-    edit = _locate(data, _TOKEN_BYTES, _NAME_BYTES, index, mode)
+        return _splice_wide(data, codec, where, fragment)
+    edit = _locate(data, _TOKEN_BYTES, _NAME_BYTES, where)
     encoded = fragment.encode(codec, errors="xmlcharrefreplace")
     return b"".join(
         (data[: edit.start], edit.before, encoded, edit.after, data[edit.end :])
     )
 
 
-def _splice_wide(data: bytes, codec: str, index: int, mode: SlotMode, fragment: str) -> bytes:
+def _splice_wide(data: bytes, codec: str, where: Target, fragment: str) -> bytes:
     # UTF-16/32: offsets only make sense in decoded text; keep the BOM exactly as it was.
     bom = b""
     body_codec = codec
@@ -101,7 +146,7 @@ def _splice_wide(data: bytes, codec: str, index: int, mode: SlotMode, fragment: 
     if body_codec in ("utf-16", "utf-32"):
         body_codec += "-le"  # no BOM: XML says little-endian is the usual guess; lxml agreed
     text = data[len(bom) :].decode(body_codec)
-    edit = _locate(text, _TOKEN_STR, _NAME_STR, index, mode)
+    edit = _locate(text, _TOKEN_STR, _NAME_STR, where)
     out = text[: edit.start] + edit.before + fragment + edit.after + text[edit.end :]
     return bom + out.encode(body_codec)
 
@@ -110,34 +155,27 @@ def _locate(
     text: AnyStr,
     token: Pattern[AnyStr],
     name: Pattern[AnyStr],
-    index: int,
-    mode: SlotMode,
+    where: Target,
 ) -> _Edit[AnyStr]:
     empty = text[:0]
+    mode = where.mode
+    wide = isinstance(text, str)
     slash, close, bang, question = (_lit(text, c) for c in "/>!?")
-    tokens = token.finditer(text)
-    seen = -1
-    start_tag = None
-    for match in tokens:
-        tag = match.group()
-        if tag[1:2] in (bang, question, slash):
-            continue
-        seen += 1
-        if seen == index:
-            start_tag = match
-            break
+    start_tag = _skip(where.index, wide).match(text)  # type: ignore[arg-type]
     if start_tag is None:
         raise MalformedXml("could not find the signature's place in the document bytes", "")
-    tag = start_tag.group()
+    tokens = token.finditer(text, start_tag.end(1))
+    tag = start_tag.group(1)
+    start, end = start_tag.span(1)
     if tag.endswith(slash + close):
         # <x/>: becomes <x>fragment</x> for APPEND/PREPEND; AFTER goes past the whole tag.
         if mode is SlotMode.AFTER:
-            return _Edit(start_tag.end(), start_tag.end(), empty, empty)
+            return _Edit(end, end, empty, empty)
         qname = name.match(tag)
         assert qname is not None
         opened = tag[:-2] + close
         closing = _lit(text, "<") + slash + qname.group(1) + close
-        return _Edit(start_tag.start(), start_tag.end(), opened, closing)
+        return _Edit(start, end, opened, closing)
     if mode is SlotMode.PREPEND:
         # After the element's leading text: before its first child node, or its end tag.
         cdata = _lit(text, "<![CDATA[")
@@ -145,7 +183,11 @@ def _locate(
             if not match.group().startswith(cdata):
                 return _Edit(match.start(), match.start(), empty, empty)
         raise MalformedXml("the document ends inside an element", "")
-    depth = 1
+    fast = _end_tag_fast(text, where, end, wide)
+    if fast is not None:
+        at = fast[0] if mode is SlotMode.APPEND else fast[1]
+        return _Edit(at, at, empty, empty)
+    depth = 1  # the general case: walk the subtree's tags
     for match in tokens:
         tag = match.group()
         first = tag[1:2]
@@ -159,6 +201,38 @@ def _locate(
         elif not tag.endswith(slash + close):
             depth += 1
     raise MalformedXml("the document ends inside an element", "")
+
+
+def _end_tag_fast(
+    text: AnyStr, where: Target, after: int, wide: bool
+) -> tuple[int, int] | None:
+    """The anchor's end tag found backwards from the next element, or None to walk instead.
+
+    Between the anchor's end tag and the next element there are only ``where.end_tags - 1``
+    end tags and text (checked: anything else, such as a comment, sends us the slow way).
+    ``<`` cannot occur in text or attribute values, so only a comment, PI or CDATA could hide a
+    false ``</``, and each would leave its terminator in the checked region.
+    """
+    if where.next_index is None:
+        limit = len(text)
+    else:
+        following = _skip(where.next_index, wide).match(text)  # type: ignore[arg-type]
+        if following is None:
+            return None
+        limit = following.start(1)
+    opener = _lit(text, "</")
+    found = limit
+    for _ in range(where.end_tags):
+        found = text.rfind(opener, after, found)
+        if found < 0:
+            return None
+    if not _END_TAGS[wide].fullmatch(text, found, limit):  # type: ignore[call-overload]
+        return None
+    for terminator in ("-->", "?>", "]]>"):
+        # A "</" inside a comment, PI or CDATA would have its terminator before the next element.
+        if text.find(_lit(text, terminator), found, limit) >= 0:
+            return None
+    return found, text.index(_lit(text, ">"), found) + 1
 
 
 def _lit(like: AnyStr, value: str) -> AnyStr:

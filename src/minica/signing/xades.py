@@ -40,7 +40,7 @@ from minica.signing import namespaces as ns
 from minica.signing import policy
 from minica.signing.document import SignatureSlot, SlotMode, UblDocument, Wrapper
 from minica.signing.policy import DigestAlgorithm, SignerRole
-from minica.signing.splice import codec_of, element_index, splice
+from minica.signing.splice import codec_of, splice, target
 from minica.signing.xmlsafe import MAX_XML_BYTES, parse_xml
 
 _NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -94,7 +94,7 @@ def sign_document(
     document = UblDocument.from_tree(tree)
     slot = document.signature_slot()
     codec = codec_of(tree.docinfo.encoding)
-    index = element_index(document.root, slot.anchor)
+    where = target(document.root, slot.anchor, slot.mode)
     scope: dict[Any, str] = (
         slot.anchor.getparent() if slot.mode is SlotMode.AFTER else slot.anchor
     ).nsmap  # type: ignore[union-attr]
@@ -130,7 +130,7 @@ def sign_document(
 
     fragment = body.signature(declare, digests, _b64(value))
     fragment = _wrap(fragment, slot.wrapper, declare_ext)
-    return splice(bytes(data), codec, index, slot.mode, fragment)
+    return splice(bytes(data), codec, where, fragment)
 
 
 def _check_arguments(
