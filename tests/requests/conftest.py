@@ -13,12 +13,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # for ``request_support``
 
-from request_support import FORM, T0  # noqa: E402
+from request_support import FORM, T0
 
-from minica.ca.hierarchy import create_authority  # noqa: E402
-from minica.ca.requests import form as request_form  # noqa: E402
-from minica.ca.requests.pdf import simple_pdf  # noqa: E402
-from minica.storage.home import Home  # noqa: E402
+from minica.ca.hierarchy import create_authority
+from minica.ca.requests import form as request_form
+from minica.ca.requests.pdf import simple_pdf
+from minica.storage.home import Home
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def smtp_server() -> Iterator[tuple[str, int, list[Any]]]:
     received: list[Any] = []
 
     class Handler:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             received.append(envelope)
             return "250 OK"
 

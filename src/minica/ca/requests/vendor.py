@@ -178,6 +178,7 @@ def _loan(conn: sqlite3.Connection, radicado: str) -> sqlite3.Row:
     row = conn.execute("SELECT * FROM certificate_loans WHERE radicado = ?", (radicado,)).fetchone()
     if row is None:  # pragma: no cover - guarded by the status
         raise RefusedOperation(f"request {radicado} has no loan", "start one with `minica request loan start`")
+    assert isinstance(row, sqlite3.Row)
     return row
 
 
