@@ -16,7 +16,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from minica.ca.hierarchy import load_authority
-from minica.ca.status import CertificateReport, RevocationInfo, Status, assess
+from minica.ca.revocation import Revocation, RevocationLookup
+from minica.ca.status import CertificateReport, Status, assess
 from minica.errors import InvalidInput, MinicaError
 from minica.storage.database import Database
 from minica.storage.home import Home
@@ -36,16 +37,16 @@ def home_trust(home: Home) -> tuple[list[x509.Certificate], list[x509.Certificat
     return [authority.root], [authority.issuing]
 
 
-def home_revocations(home: Home) -> Callable[[x509.Certificate], RevocationInfo | None]:
+def home_revocations(home: Home) -> RevocationLookup:
     """A revocation lookup against the CA database (by certificate fingerprint)."""
     if not home.db_path.exists():
         return lambda _cert: None
-    revoked: dict[str, RevocationInfo] = {}
+    revoked: dict[str, Revocation] = {}
     with Database.open(home) as db:
         for row in db.connection.execute(
             "SELECT fingerprint, revoked_at, revocation_reason FROM certificates WHERE status = 'revoked'"
         ):
-            revoked[row["fingerprint"]] = RevocationInfo(
+            revoked[row["fingerprint"]] = Revocation(
                 _dt.datetime.fromisoformat(row["revoked_at"]), row["revocation_reason"]
             )
     return lambda cert: revoked.get(cert.fingerprint(hashes.SHA256()).hex())

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
 from minica.ca.profiles import nits_in_name
+from minica.ca.revocation import RevocationLookup
 from minica.ca.trust import build_chain
 
 
@@ -31,16 +32,6 @@ class Status(str, enum.Enum):
     @property
     def exit_code(self) -> int:
         return {Status.VALID: 0, Status.EXPIRING: 1, Status.UNREADABLE: 3}.get(self, 2)
-
-
-@dataclass(frozen=True)
-class RevocationInfo:
-    revoked_at: _dt.datetime
-    reason: str
-
-
-#: Looks a certificate up in some revocation source (the CA database); None when not revoked.
-RevocationLookup = Callable[[x509.Certificate], "RevocationInfo | None"]
 
 
 @dataclass(frozen=True)

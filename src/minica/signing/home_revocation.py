@@ -16,5 +16,4 @@ class HomeRevocationSource:
         self._lookup = home_revocations(home)
 
     def revocation_of(self, certificate: x509.Certificate) -> Revocation | None:
-        info = self._lookup(certificate)
-        return Revocation(info.revoked_at, info.reason) if info else None
+        return self._lookup(certificate)

@@ -7,29 +7,13 @@ check is reported as ``skip``.
 
 from __future__ import annotations
 
-import datetime as _dt
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from cryptography import x509
 
-from minica.clock import UTC, require_aware
+from minica.ca.revocation import Revocation
 
-
-@dataclass(frozen=True)
-class Revocation:
-    """A certificate's revocation: when (timezone-aware) and why (RFC 5280 reason name)."""
-
-    revoked_at: _dt.datetime
-    reason: str = "unspecified"
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.revoked_at, _dt.datetime):
-            raise TypeError("Revocation.revoked_at must be a datetime")
-        if not isinstance(self.reason, str):
-            raise TypeError("Revocation.reason must be a str")
-        require_aware(self.revoked_at, "Revocation.revoked_at")
-        object.__setattr__(self, "revoked_at", self.revoked_at.astimezone(UTC))
+__all__ = ["Revocation", "RevocationSource"]
 
 
 @runtime_checkable

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from minica.ca.status import RevocationInfo
+from minica.ca.revocation import RevocationLookup
 from minica.ca.trust import build_chain
 from minica.clock import require_aware
 from minica.environment import Environment
@@ -36,7 +36,6 @@ from minica.storage.keystore import Keystore, read_keystore
 
 #: Extra refusals a caller adds (e.g. the CA's loaned-certificate rule): a message, or None.
 ExtraRule = Callable[[x509.Certificate, _dt.datetime], "str | None"]
-RevocationLookup = Callable[[x509.Certificate], "RevocationInfo | None"]
 
 
 def _subject(cert: x509.Certificate) -> str:
