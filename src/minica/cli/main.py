@@ -72,6 +72,7 @@ def cli(ctx: click.Context, home: str | None, at: str | None, json_output: bool,
 
 def _register() -> None:
     from minica.cli import ca_commands, check_command, quickstart_command, sign_command, verify_command
+    from minica.cli import crl_command
 
     for command in (
         ca_commands.init,
@@ -82,6 +83,7 @@ def _register() -> None:
         quickstart_command.quickstart,
         sign_command.sign,
         verify_command.verify,
+        crl_command.crl,
     ):
         cli.add_command(command)
 
