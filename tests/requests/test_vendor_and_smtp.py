@@ -37,16 +37,16 @@ def test_payment_lets_the_request_go_on(ca_home):
     radicado = vendor_request(ca_home)
     with pytest.raises(request_form.InvalidRequestForm, match="nombres del representante legal"):
         vendor.pay(ca_home, at(), radicado, "REC-001")
-    with Database.open(ca_home) as db, db.transaction() as conn:  # the requester completes the form
-        import json
-
-        form = request_form.validate_form(FORM).to_json()
-        conn.execute("UPDATE requests SET form = ? WHERE radicado = ?", (json.dumps(form), radicado))
+    completion = {k: FORM[k] for k in request_form.REPRESENTATIVE_FIELDS}
+    with pytest.raises(request_form.InvalidRequestForm) as caught:
+        vendor.pay(ca_home, at(), radicado, "REC-001", completion={"representante_nombres": "María José"})
+    assert set(caught.value.problems) == set(request_form.REPRESENTATIVE_FIELDS[1:])
     with pytest.raises(RefusedOperation, match="does not cover"):
-        vendor.pay(ca_home, at(), radicado, "REC-001", amount_cop=1000)
-    vendor.pay(ca_home, at(), radicado, "REC-001")
+        vendor.pay(ca_home, at(), radicado, "REC-001", amount_cop=1000, completion=completion)
+    vendor.pay(ca_home, at(), radicado, "REC-001", completion=completion)
     _, view = process.load(ca_home, at(), radicado)
     assert view["status"] == "radicada" and view["vendor"]["payment"]["reference"] == "REC-001"
+    assert view["form"]["representante_apellidos"] == FORM["representante_apellidos"]
     assert temporary_password(ca_home, radicado)
 
 

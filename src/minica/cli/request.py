@@ -300,10 +300,15 @@ def smtp(app: AppContext, host: str | None, port: int | None, off: bool) -> None
 @click.argument("radicado")
 @click.option("--reference", required=True, help="The payment's reference (receipt number).")
 @click.option("--amount", type=int, help="Amount paid in COP (default: the price).")
+@click.option("--representante-nombres")
+@click.option("--representante-apellidos")
+@click.option("--representante-tipo-documento")
+@click.option("--representante-numero-documento")
+@click.option("--autoridad-certificacion", help="gse, andes or certicamara.")
 @pass_app
-def pay(app: AppContext, radicado: str, reference: str, amount: int | None) -> None:
+def pay(app: AppContext, radicado: str, reference: str, amount: int | None, **completion: str | None) -> None:
     """Vendor variant: record the payment of a one-year certificate."""
-    vendor.pay(app.home, app.clock, radicado, reference, amount)
+    vendor.pay(app.home, app.clock, radicado, reference, amount, {k: v for k, v in completion.items() if v})
     click.echo("payment recorded: the request goes on at the CA (welcome e-mail sent)")
 
 

@@ -114,8 +114,19 @@ def issue_vendor_certificate(
     return issued
 
 
-def pay(home: Home, clock: Clock, radicado: str, reference: str, amount_cop: int | None = None) -> None:
-    """Record the payment of a one-year certificate; the request goes on to the CA's platform."""
+def pay(
+    home: Home,
+    clock: Clock,
+    radicado: str,
+    reference: str,
+    amount_cop: int | None = None,
+    completion: Mapping[str, str] | None = None,
+) -> None:
+    """Record the payment of a one-year certificate; the request goes on to the CA's platform.
+
+    ``completion`` fills the legal representative and authority fields left out at filing; any
+    still missing is named.
+    """
     if not reference.strip():
         raise InvalidInput("a payment needs its reference", "give --reference, e.g. the receipt number")
     with step(home, clock) as s:
@@ -128,11 +139,17 @@ def pay(home: Home, clock: Clock, radicado: str, reference: str, amount_cop: int
                 f"a payment of {amount} COP does not cover the price of {price} COP",
                 "record the full payment of the one-year certificate",
             )
-        missing = record.form.missing_representative_fields()
-        if not record.form.autoridad_certificacion:
+        changes = {k: v for k, v in (completion or {}).items() if v not in (None, "")}
+        stray = sorted(set(changes) - set(REPRESENTATIVE_FIELDS) - {"autoridad_certificacion"})
+        if stray:
+            raise InvalidInput(f"not legal-representative fields: {', '.join(stray)}", "see `request pay --help`")
+        form = record.form.with_changes(changes, require_representative=False) if changes else record.form
+        missing = form.missing_representative_fields()
+        if not form.autoridad_certificacion:
             missing.append("autoridad_certificacion")
         if missing:
             raise InvalidRequestForm({f: "is required for a paid certificate" for f in missing})
+        records.update(s.conn, record.radicado, s.now, form=json.dumps(form.to_json(), ensure_ascii=False))
         s.conn.execute(
             "INSERT INTO request_payments (radicado, reference, amount_cop, paid_at) VALUES (?, ?, ?, ?)",
             (record.radicado, reference.strip(), amount, records.iso(s.now)),
