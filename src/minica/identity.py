@@ -23,7 +23,7 @@ def check_digit(number: str) -> int:
         raise InvalidNit(
             f"'{number}' is not a NIT number", "a NIT has 1 to 15 digits, e.g. 900373987"
         )
-    total = sum(int(d) * w for d, w in zip(reversed(number), _WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(reversed(number), _WEIGHTS, strict=False))
     residue = total % 11
     return residue if residue in (0, 1) else 11 - residue
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import secrets
 import string
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
-
-from importlib import resources
 
 from minica.ca.hierarchy import create_authority, load_authority
 from minica.ca.issuance import IssueRequest, issue_certificate

@@ -10,6 +10,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtensionOID, NameOID
+from support import NOW, PASSWORD
 
 from minica.ca import oids
 from minica.ca.hierarchy import Authority, create_authority
@@ -18,8 +19,6 @@ from minica.clock import FixedClock
 from minica.errors import CaExists
 from minica.identity import Nit, PersonType
 from minica.storage.home import Home
-
-from support import NOW, PASSWORD
 
 
 def _issue(home: Home, clock: FixedClock, **kwargs: object) -> x509.Certificate:

@@ -53,11 +53,11 @@ class CertificateProfile:
 _DESCRIPTION = x509.ObjectIdentifier("2.5.4.13")
 
 
-def _attr(oid: x509.ObjectIdentifier, value: str) -> x509.NameAttribute:
+def _attr(oid: x509.ObjectIdentifier, value: str) -> x509.NameAttribute[str]:
     return x509.NameAttribute(oid, value)
 
 
-def _place(data: SubjectData) -> list[x509.NameAttribute]:
+def _place(data: SubjectData) -> list[x509.NameAttribute[str]]:
     return [
         _attr(NameOID.LOCALITY_NAME, data.city or "BOGOTA D.C."),
         _attr(NameOID.STATE_OR_PROVINCE_NAME, data.department or "BOGOTA D.C."),

@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from minica import __version__
-from minica.clock import clock_for
 from minica.cli.context import AppContext
+from minica.clock import clock_for
 from minica.errors import MinicaError
 from minica.storage.home import resolve_home
 
@@ -71,8 +71,15 @@ def cli(ctx: click.Context, home: str | None, at: str | None, json_output: bool,
 
 
 def _register() -> None:
-    from minica.cli import ca_commands, check_command, quickstart_command, sign_command, verify_command
-    from minica.cli import crl_command
+    from minica.cli import (
+        ca_commands,
+        check_command,
+        crl_command,
+        quickstart_command,
+        request,
+        sign_command,
+        verify_command,
+    )
 
     for command in (
         ca_commands.init,
@@ -84,6 +91,7 @@ def _register() -> None:
         sign_command.sign,
         verify_command.verify,
         crl_command.crl,
+        request.request,
     ):
         cli.add_command(command)
 

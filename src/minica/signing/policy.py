@@ -53,7 +53,7 @@ class DigestAlgorithm:
     digest_uri: str
     signature_uri: str
 
-    def new(self) -> "hashlib._Hash":
+    def new(self) -> hashlib._Hash:
         return hashlib.new(self.name)
 
     @property

@@ -18,8 +18,10 @@ from minica.ca.registry import CertificateRecord, certificates_for_nit, get_cert
 from minica.environment import Environment
 from minica.errors import CertificateNotUsable, InvalidInput, NotFound
 from minica.identity import Nit
+from minica.ca.requests.vendor import loan_refusal
 from minica.signing.document import UblDocument
 from minica.signing.service import ExtraRule, Signer, require_environment
+from minica.storage.database import Database
 from minica.storage.home import Home
 
 
@@ -46,13 +48,17 @@ def _store_environment(home: Home, path: Path) -> Environment | None:
     return None
 
 
-def _loan_rules(home: Home) -> tuple[ExtraRule, ...]:
-    """The request process's loaned-certificate rule, when that part of minica is present."""
-    try:
-        from minica.ca.requests.vendor import loan_rule
-    except ImportError:  # pragma: no cover - the request process ships with minica
-        return ()
-    return (loan_rule(home),)
+def loan_rule(db: Database) -> ExtraRule:
+    """The vendor's loaned certificate signs only for the company it is lent to, while the loan lasts."""
+
+    def rule(certificate: x509.Certificate, at: _dt.datetime, supplier_nit: str | None) -> str | None:
+        try:
+            nit = Nit.parse(supplier_nit).number if supplier_nit else None
+        except InvalidInput:  # placeholders such as NIT="0" in DIAN's payroll skeletons
+            nit = None
+        return loan_refusal(db, certificate.serial_number, at, nit=nit)
+
+    return rule
 
 
 @dataclass
@@ -72,7 +78,7 @@ class HomeSigners:
         anchors, self._intermediates = home_trust(self.home)
         self._anchors = tuple(anchors) + self.extra_trust
         self._revocation = home_revocations(self.home) if self.home.db_path.exists() else None
-        self._rules = _loan_rules(self.home) if self.home.db_path.exists() else ()
+        self._rules = (loan_rule(Database.open(self.home)),) if self.home.db_path.exists() else ()
 
     def for_document(self, document: UblDocument) -> Signer:
         """The signer for ``document``: its environment decides the store unless --env says."""

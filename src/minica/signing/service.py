@@ -34,8 +34,9 @@ from minica.signing.policy import DigestAlgorithm, SignerRole
 from minica.signing.xades import sign_document
 from minica.storage.keystore import Keystore, read_keystore
 
-#: Extra refusals a caller adds (e.g. the CA's loaned-certificate rule): a message, or None.
-ExtraRule = Callable[[x509.Certificate, _dt.datetime], "str | None"]
+#: Extra refusals a caller adds (e.g. the CA's loaned-certificate rule), given the certificate, the
+#: signing time and the document's supplier NIT (if any): a message, or None.
+ExtraRule = Callable[[x509.Certificate, _dt.datetime, "str | None"], "str | None"]
 
 
 def _subject(cert: x509.Certificate) -> str:
@@ -51,6 +52,7 @@ def certificate_refusal(
     intermediates: Sequence[x509.Certificate] = (),
     revocation: RevocationLookup | None = None,
     extra_rules: Sequence[ExtraRule] = (),
+    supplier_nit: str | None = None,
 ) -> CertificateNotUsable | None:
     """Why ``certificate`` may not sign at ``at``, or None when it may."""
     who = f"the certificate of {_subject(certificate)} (serial {certificate.serial_number:X})"
@@ -87,7 +89,7 @@ def certificate_refusal(
             "use a certificate from this CA, or give its CA with --trust",
         )
     for rule in extra_rules:
-        problem = rule(certificate, at)
+        problem = rule(certificate, at, supplier_nit)
         if problem:
             return CertificateNotUsable(problem, "get a certificate of your own")
     return None
@@ -122,9 +124,10 @@ class Signer:
         store = read_keystore(Path(path), password)
         return cls(store, tuple(trust), str(path), environment, revocation)
 
-    def check(self, at: _dt.datetime, document_environment: Environment | None = None) -> None:
-        """Raise :class:`CertificateNotUsable` if this keystore may not sign at ``at``."""
+    def check(self, at: _dt.datetime, document: UblDocument | None = None) -> None:
+        """Raise :class:`CertificateNotUsable` if this keystore may not sign ``document`` at ``at``."""
         require_aware(at, "signing time")
+        document_environment = document.environment if document is not None else None
         if (self.environment is not None and document_environment is not None
                 and self.environment is not document_environment):
             raise CertificateNotUsable(
@@ -136,6 +139,7 @@ class Signer:
         problem = certificate_refusal(
             self.keystore.certificate, at=at, anchors=self.anchors, intermediates=self.keystore.chain,
             revocation=self.revocation, extra_rules=self.extra_rules,
+            supplier_nit=document.supplier_nit if document is not None else None,
         )
         if problem is not None:
             raise problem
@@ -157,7 +161,7 @@ class Signer:
         if not isinstance(data, (bytes, bytearray)):
             raise TypeError("sign() takes the document as bytes")
         document = UblDocument.from_bytes(bytes(data))
-        self.check(signing_time, document.environment)
+        self.check(signing_time, document)
         return sign_document(
             bytes(data),
             key=self.keystore.key,
