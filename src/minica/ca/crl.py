@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import sqlite3
+import threading
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -21,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from minica.ca.hierarchy import Authority, load_authority
-from minica.clock import require_aware
+from minica.clock import Clock, require_aware
 from minica.errors import InvalidInput
 from minica.storage import audit
 from minica.storage.database import Database
@@ -85,11 +86,11 @@ def revoked_entries(conn: sqlite3.Connection, now: _dt.datetime) -> list[Revoked
         when = _dt.datetime.fromisoformat(row["revoked_at"])
         if when > now:
             continue
-        entries.append(RevokedEntry(int(row["serial"], 16), when, _reason_flag(row["revocation_reason"])))
+        entries.append(RevokedEntry(int(row["serial"], 16), when, reason_flag(row["revocation_reason"])))
     return entries
 
 
-def _reason_flag(text: str | None) -> x509.ReasonFlags | None:
+def reason_flag(text: str | None) -> x509.ReasonFlags | None:
     # RFC 5280 §5.3.1: "unspecified" SHOULD be expressed by leaving the reason code out.
     if not text or text == "unspecified":
         return None
@@ -175,3 +176,48 @@ def publish_crl(
         crl = build_crl(issuer, key, entries, number=number, now=now, validity=validity)
         audit.record(conn, now, "crl", scope.value, {"crl_number": number, "revoked": len(entries)})
     return PublishedCrl(crl, scope, number)
+
+
+class CurrentCrls:
+    """The CRLs ``minica serve`` publishes: signed on first request, then reused until the
+    revocation list changes or half their validity has passed (so clients never see a stale one).
+
+    Thread-safe. The CA key is opened once, at construction (it may need the CA password).
+    """
+
+    def __init__(
+        self,
+        home: Home,
+        clock: Clock,
+        *,
+        ca_password: bytes | None,
+        validity: _dt.timedelta = DEFAULT_CRL_VALIDITY,
+    ) -> None:
+        self.home, self.clock, self.validity = home, clock, validity
+        self._authority = load_authority(home)
+        self._keys = {
+            CrlScope.ISSUING: self._authority.issuing_key(ca_password),
+            CrlScope.ROOT: self._authority.root_key(ca_password),
+        }
+        self._lock = threading.Lock()
+        self._current: dict[CrlScope, tuple[tuple[RevokedEntry, ...], PublishedCrl]] = {}
+
+    def current(self, scope: CrlScope) -> PublishedCrl:
+        now = self.clock.now()
+        with self._lock, Database.open(self.home) as db:
+            entries = tuple(revoked_entries(db.connection, now)) if scope is CrlScope.ISSUING else ()
+            held = self._current.get(scope)
+            if held is not None:
+                old_entries, published = held
+                this_update = published.crl.last_update_utc
+                if old_entries == entries and this_update <= now < this_update + self.validity / 2:
+                    return published
+            issuer = self._authority.issuing if scope is CrlScope.ISSUING else self._authority.root
+            with db.transaction() as conn:
+                number = next_crl_number(conn, scope)
+                crl = build_crl(issuer, self._keys[scope], list(entries), number=number, now=now,
+                                validity=self.validity)
+                audit.record(conn, now, "crl", scope.value, {"crl_number": number, "revoked": len(entries)})
+            published = PublishedCrl(crl, scope, number)
+            self._current[scope] = (entries, published)
+            return published
