@@ -9,10 +9,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from pathlib import Path
 
 from minica.errors import InvalidInput
 
 MAX_BYTES = 1024 * 1024  # "máximo 1 MB"
+
+
+def read_pdf(source: Path) -> tuple[bytes, str]:
+    """Read an uploaded file and check it (:func:`check_pdf`); returns its bytes and SHA-256."""
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {source}: {exc.strerror}", "check the path") from None
+    return data, check_pdf(data, source.name)
 
 
 def check_pdf(data: bytes, name: str) -> str:

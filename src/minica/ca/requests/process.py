@@ -234,11 +234,7 @@ def save_section(
 def attach(home: Home, clock: Clock, radicado: str, kind: str, source: Path) -> records.Document:
     """Upload a PDF (at most 1 MB) as a document of ``kind``; stored with its SHA-256."""
     kind = platform.parse_document_kind(kind)
-    try:
-        data = source.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {source}: {exc.strerror}", "check the path") from None
-    digest = pdf.check_pdf(data, source.name)
+    data, digest = pdf.read_pdf(source)
     with step(home, clock) as s:
         record = records.load(s.conn, radicado)
         _require(record, "attach", *EDITABLE)

@@ -233,11 +233,7 @@ def upload_letter(home: Home, clock: Clock, radicado: str, source: Path) -> tupl
 
     The first upload fixes the start; a later upload is stored but changes nothing else.
     """
-    try:
-        data = source.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {source}: {exc.strerror}", "check the path") from None
-    digest = pdf.check_pdf(data, source.name)
+    data, digest = pdf.read_pdf(source)
     with step(home, clock) as s:
         record = records.load(s.conn, radicado)
         _require(record, "upload the letter of", Status.PRESTAMO_PENDIENTE, Status.PRESTAMO_ACTIVO)
