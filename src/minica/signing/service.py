@@ -11,7 +11,7 @@ Example::
     from minica.signing.service import Signer
     signer = Signer.from_keystore("stores/habilitacion/900373987-9_….p12", password=b"…",
                                   trust=[root_certificate])
-    signed = signer.sign(xml_bytes, signing_time=datetime.now(timezone.utc))
+    signed = signer.sign(xml_bytes, signing_time=SystemClock().now())
 """
 
 from __future__ import annotations
