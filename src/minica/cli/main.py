@@ -77,6 +77,7 @@ def _register() -> None:
         crl_command,
         quickstart_command,
         request,
+        serve_command,
         sign_command,
         verify_command,
     )
@@ -91,6 +92,7 @@ def _register() -> None:
         sign_command.sign,
         verify_command.verify,
         crl_command.crl,
+        serve_command.serve,
         request.request,
     ):
         cli.add_command(command)

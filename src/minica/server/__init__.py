@@ -1,0 +1,1 @@
+"""``minica serve``: the mock CA over HTTP (CA certificates, CRLs, OCSP, JSON API)."""

@@ -1,0 +1,136 @@
+"""The ``minica serve`` application: CA certificates, CRLs, OCSP and the JSON API.
+
+Built on Starlette (ASGI): small, typed, maintained by the Encode team, with a test client; run by
+uvicorn. Routes are thin: the work happens in :mod:`minica.ca` and :mod:`minica.signing`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as _dt
+import urllib.parse
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import serialization
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from minica.ca.crl import DEFAULT_CRL_VALIDITY, CrlScope, CurrentCrls
+from minica.ca.hierarchy import load_authority
+from minica.ca.ocsp import DEFAULT_RESPONSE_VALIDITY, MALFORMED, OcspResponder
+from minica.clock import Clock
+from minica.errors import MinicaError
+from minica.server.api import Api
+from minica.server.http import (
+    MAX_OCSP_BODY,
+    ApiError,
+    RequestLog,
+    api_error_handler,
+    http_error_handler,
+    minica_error_handler,
+    read_body,
+    unexpected_error_handler,
+)
+from minica.storage.home import Home
+
+_OCSP_TYPE = "application/ocsp-response"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """What ``serve`` decides once: the home, the clock, the API token, the CA password."""
+
+    home: Home
+    clock: Clock
+    token: str
+    ca_password: bytes | None = None
+    crl_validity: _dt.timedelta = DEFAULT_CRL_VALIDITY
+    ocsp_validity: _dt.timedelta = DEFAULT_RESPONSE_VALIDITY
+
+    def __post_init__(self) -> None:
+        if len(self.token) < 16:
+            raise ValueError("the API token must be at least 16 characters")
+
+
+def create_app(settings: ServerSettings) -> Starlette:
+    """The ASGI app for ``settings.home``. Opens the CA keys now, so a wrong CA password fails at
+    start-up (raises :class:`~minica.errors.MinicaError`), not on the first request."""
+    authority = load_authority(settings.home)
+    responder = OcspResponder(settings.home, settings.clock, ca_password=settings.ca_password,
+                              validity=settings.ocsp_validity)
+    crls = CurrentCrls(settings.home, settings.clock, ca_password=settings.ca_password,
+                       validity=settings.crl_validity)
+    der = serialization.Encoding.DER
+    pem = serialization.Encoding.PEM
+    files = {
+        "root.crt": (authority.root.public_bytes(der), "application/pkix-cert"),
+        "issuing.crt": (authority.issuing.public_bytes(der), "application/pkix-cert"),
+        "root.pem": (authority.root.public_bytes(pem), "application/x-pem-file"),
+        "issuing.pem": (authority.issuing.public_bytes(pem), "application/x-pem-file"),
+        "chain.pem": (authority.issuing.public_bytes(pem) + authority.root.public_bytes(pem),
+                      "application/x-pem-file"),
+    }
+
+    async def ca_file(request: Request) -> Response:
+        found = files.get(request.path_params["name"])
+        if found is None:
+            raise ApiError(404, f"no CA file '{request.path_params['name']}'",
+                           "use root.crt, issuing.crt, root.pem, issuing.pem or chain.pem")
+        return Response(found[0], media_type=found[1])
+
+    def crl_route(scope: CrlScope, as_pem: bool):  # type: ignore[no-untyped-def]
+        async def crl(_request: Request) -> Response:
+            from starlette.concurrency import run_in_threadpool
+
+            published = await run_in_threadpool(crls.current, scope)
+            if as_pem:
+                return Response(published.pem, media_type="application/x-pem-file")
+            return Response(published.der, media_type="application/pkix-crl")
+
+        return crl
+
+    async def ocsp_post(request: Request) -> Response:
+        body = await read_body(request, MAX_OCSP_BODY)
+        return Response(responder.respond(body), media_type=_OCSP_TYPE)
+
+    async def ocsp_get(request: Request) -> Response:
+        # RFC 6960 A.1: GET {url}/{url-encoding of base-64 encoding of the DER OCSPRequest}
+        raw = request.path_params["request"]
+        if len(raw) > MAX_OCSP_BODY:
+            raise ApiError(414, "the OCSP request in the URL is too long", "POST it instead")
+        try:
+            data = base64.b64decode(urllib.parse.unquote(raw), validate=True)
+        except (binascii.Error, ValueError):
+            return Response(MALFORMED, media_type=_OCSP_TYPE)
+        return Response(responder.respond(data), media_type=_OCSP_TYPE,
+                        headers={"Cache-Control": "max-age=60, public, no-transform, must-revalidate"})
+
+    api = Api(settings.home, settings.clock, settings.token, settings.ca_password)
+    routes = [
+        Route("/ca/{name}", ca_file, methods=["GET"]),
+        Route("/crl/issuing.crl", crl_route(CrlScope.ISSUING, False), methods=["GET"]),
+        Route("/crl/root.crl", crl_route(CrlScope.ROOT, False), methods=["GET"]),
+        Route("/crl/issuing.pem", crl_route(CrlScope.ISSUING, True), methods=["GET"]),
+        Route("/crl/root.pem", crl_route(CrlScope.ROOT, True), methods=["GET"]),
+        Route("/ocsp", ocsp_post, methods=["POST"]),
+        Route("/ocsp/", ocsp_post, methods=["POST"]),
+        Route("/ocsp/{request:path}", ocsp_get, methods=["GET"]),
+        *api.routes(),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(RequestLog)],
+        exception_handlers={
+            ApiError: api_error_handler,
+            MinicaError: minica_error_handler,
+            HTTPException: http_error_handler,
+            Exception: unexpected_error_handler,
+        },
+    )
+    app.state.responder = responder
+    return app

@@ -1,0 +1,160 @@
+"""HTTP plumbing shared by every route: JSON errors, body limits, the bearer token, request log.
+
+Every refusal is a 4xx JSON body ``{"error": what is wrong, "hint": what to do}``; a
+:class:`~minica.errors.MinicaError` from the library is mapped to its status by :func:`status_for`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from minica.errors import (
+    CaMissing,
+    CertificateNotUsable,
+    MinicaError,
+    NotFound,
+    RefusedOperation,
+    WeakPassword,
+    WrongPassword,
+)
+
+log = logging.getLogger("minica.server")
+
+#: Largest JSON body (a signed invoice with many lines fits; base64 adds a third).
+MAX_JSON_BODY = 10 * 1024 * 1024
+#: Largest OCSP request (real ones are ~100 bytes; RFC 6960 requests with many ids stay small).
+MAX_OCSP_BODY = 64 * 1024
+
+
+class ApiError(Exception):
+    """A refusal with its HTTP status, raised anywhere in a route."""
+
+    def __init__(self, status: int, error: str, hint: str = "", headers: dict[str, str] | None = None) -> None:
+        super().__init__(error)
+        self.status, self.error, self.hint, self.headers = status, error, hint, headers
+
+
+def error_response(
+    status: int, error: str, hint: str = "", headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse({"error": error, "hint": hint}, status_code=status, headers=headers)
+
+
+def status_for(exc: MinicaError) -> int:
+    """The HTTP status of a library error: what the client must change."""
+    if isinstance(exc, WrongPassword):
+        return 403  # the keystore password (in the body) is wrong; 401 is for the bearer token
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, (CertificateNotUsable, WeakPassword)):
+        return 422
+    if isinstance(exc, (CaMissing, RefusedOperation)):
+        return 409
+    return 400  # InvalidInput and anything else the caller sent
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing (413) more than ``limit`` bytes without reading them all."""
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            too_big = int(declared) > limit
+        except ValueError:
+            raise ApiError(400, "the Content-Length header is not a number", "send a valid request") from None
+        if too_big:
+            raise ApiError(413, f"the body is larger than {limit} bytes", "send a smaller request")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, f"the body is larger than {limit} bytes", "send a smaller request")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request, limit: int = MAX_JSON_BODY) -> dict[str, Any]:
+    """The body as a JSON object, or a 400 naming what is wrong with it."""
+    body = await read_body(request, limit)
+    if not body.strip():
+        raise ApiError(400, "the request body is empty", "send a JSON object")
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "the request body is not valid JSON", "send a JSON object, UTF-8") from None
+    if not isinstance(data, dict):
+        raise ApiError(400, f"the JSON body is a {type(data).__name__}, not an object", "send a JSON object")
+    return data
+
+
+def require_token(request: Request, token: str) -> None:
+    """Mutating endpoints need ``Authorization: Bearer <token>`` (the one ``serve`` printed)."""
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    challenge = {"WWW-Authenticate": 'Bearer realm="minica"'}
+    if scheme.lower() != "bearer" or not given.strip():
+        raise ApiError(401, "this endpoint needs the bearer token", "send 'Authorization: Bearer <token>' as"
+                       " printed by 'minica serve' (or in its --token-file)", challenge)
+    if not hmac.compare_digest(given.strip().encode("utf-8", "replace"), token.encode("utf-8")):
+        raise ApiError(401, "the bearer token is wrong", "use the token 'minica serve' printed", challenge)
+
+
+async def api_error_handler(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.error, exc.hint, exc.headers)
+
+
+async def minica_error_handler(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, MinicaError)
+    return error_response(status_for(exc), exc.what, exc.hint)
+
+
+async def http_error_handler(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    hints = {404: "see /api/v1/openapi.json for the endpoints", 405: "see /api/v1/openapi.json for the methods"}
+    return error_response(exc.status_code, str(exc.detail), hints.get(exc.status_code, ""), exc.headers)
+
+
+async def unexpected_error_handler(_request: Request, exc: Exception) -> Response:
+    # A bug, not bad input: log the type (never the body), answer without internals.
+    log.error("unexpected %s while answering a request", type(exc).__name__, exc_info=exc)
+    return error_response(500, "internal error", "this is a bug in minica; please report it")
+
+
+class RequestLog:
+    """One log line per request: method, path, status, milliseconds. Never bodies, queries or
+    headers (they may hold passwords or the token)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()  # a duration, not a time of day: no clock involved
+        status = 0
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            if log.isEnabledFor(logging.INFO):
+                path = scope.get("path", "")
+                shown = path if len(path) <= 80 else path[:77] + "..."
+                log.info("%s %s %d %.1fms", scope.get("method", "?"), shown, status or 500,
+                         (time.perf_counter() - started) * 1000)
