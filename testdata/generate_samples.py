@@ -139,14 +139,35 @@ def _line(root: str, index: int) -> tuple[str, Decimal]:
 		<cbc:{qty_tag} unitCode="94">{quantity}.000000</cbc:{qty_tag}>
 		<cbc:LineExtensionAmount currencyID="COP">{money(amount)}</cbc:LineExtensionAmount>
 		<cbc:FreeOfChargeIndicator>false</cbc:FreeOfChargeIndicator>
+		<cac:InvoicePeriod>
+			<cbc:StartDate>2026-11-01</cbc:StartDate>
+			<cbc:DescriptionCode>1</cbc:DescriptionCode>
+			<cbc:Description>Por operación</cbc:Description>
+		</cac:InvoicePeriod>
+		<cac:AllowanceCharge>
+			<cbc:ID>1</cbc:ID>
+			<cbc:ChargeIndicator>false</cbc:ChargeIndicator>
+			<cbc:AllowanceChargeReasonCode>11</cbc:AllowanceChargeReasonCode>
+			<cbc:AllowanceChargeReason>Descuento comercial por volumen (0 %)</cbc:AllowanceChargeReason>
+			<cbc:MultiplierFactorNumeric>0.00</cbc:MultiplierFactorNumeric>
+			<cbc:Amount currencyID="COP">0.00</cbc:Amount>
+			<cbc:BaseAmount currencyID="COP">{money(amount)}</cbc:BaseAmount>
+		</cac:AllowanceCharge>
 {_tax(tax, money(amount), chr(9) * 2)}		<cac:Item>
 			<cbc:Description>{name}</cbc:Description>
+			<cbc:PackSizeNumeric>1</cbc:PackSizeNumeric>
+			<cbc:BrandName>Minica Pruebas</cbc:BrandName>
+			<cbc:ModelName>Referencia {index % len(PRODUCTS) + 1}</cbc:ModelName>
 			<cac:SellersItemIdentification>
 				<cbc:ID>MNC-{index % len(PRODUCTS) + 1:04d}</cbc:ID>
 			</cac:SellersItemIdentification>
 			<cac:StandardItemIdentification>
 				<cbc:ID schemeAgencyID="10" schemeID="001" schemeName="UNSPSC">50201706</cbc:ID>
 			</cac:StandardItemIdentification>
+			<cac:AdditionalItemProperty>
+				<cbc:Name>Origen</cbc:Name>
+				<cbc:Value>Colombia — producción nacional</cbc:Value>
+			</cac:AdditionalItemProperty>
 		</cac:Item>
 		<cac:Price>
 			<cbc:PriceAmount currencyID="COP">{price}</cbc:PriceAmount>

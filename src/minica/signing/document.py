@@ -10,6 +10,7 @@ payroll (nómina) documents.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 
 from lxml import etree
@@ -20,6 +21,7 @@ from minica.signing import namespaces as ns
 from minica.signing.xmlsafe import MAX_XML_BYTES, parse_xml
 
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
+_XML_ATTRIBUTES = tuple(f"{{{_XML_NS}}}{name}" for name in ("lang", "space", "base", "id"))
 _UBL_EXTENSIONS = f"{{{ns.EXT}}}UBLExtensions"
 _UBL_EXTENSION = f"{{{ns.EXT}}}UBLExtension"
 _EXTENSION_CONTENT = f"{{{ns.EXT}}}ExtensionContent"
@@ -111,36 +113,43 @@ class UblDocument:
 
     ``profile_execution_id`` and ``supplier_nit`` are the raw texts (None when absent): DIAN's own
     payroll skeletons carry placeholders such as ``Ambiente="0"`` and ``NIT="0"``, which must still
-    be signable. :attr:`environment` interprets the first.
+    be signable. :attr:`environment` interprets the first. They are read on first use (the signer
+    does not need them).
     """
 
     tree: etree._ElementTree
     kind: DocumentKind
-    profile_execution_id: str | None
-    supplier_nit: str | None
     signed: bool
 
     @classmethod
     def from_bytes(cls, data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> UblDocument:
         """Parse untrusted bytes; raises HostileXml, MalformedXml (bad XML or unknown root)."""
-        return cls.from_tree(parse_xml(data, max_bytes=max_bytes))
+        return cls.from_tree(parse_xml(data, max_bytes=max_bytes), raw=data)
 
     @classmethod
-    def from_tree(cls, tree: etree._ElementTree) -> UblDocument:
-        """Wrap a tree already parsed by :func:`minica.signing.xmlsafe.parse_xml`."""
+    def from_tree(cls, tree: etree._ElementTree, *, raw: bytes | None = None) -> UblDocument:
+        """Wrap a tree already parsed by :func:`minica.signing.xmlsafe.parse_xml`.
+
+        ``raw``, the bytes it was parsed from, only saves time: when they cannot hold a
+        ``Signature`` element, the walk through a multi-megabyte tree looking for one is skipped.
+        """
         root = tree.getroot()
         kind = DocumentKind.of_root(root)
-        return cls(
-            tree=tree,
-            kind=kind,
-            profile_execution_id=_profile_execution_id(root, kind),
-            supplier_nit=_supplier_nit(root, kind),
-            signed=_has_signature(root),
-        )
+        return cls(tree=tree, kind=kind, signed=_has_signature(root, raw, tree.docinfo.encoding))
 
     @property
     def root(self) -> etree._Element:
         return self.tree.getroot()
+
+    @functools.cached_property
+    def profile_execution_id(self) -> str | None:
+        """``cbc:ProfileExecutionID`` (nómina: ``InformacionGeneral/@Ambiente``) as written."""
+        return _profile_execution_id(self.root, self.kind)
+
+    @functools.cached_property
+    def supplier_nit(self) -> str | None:
+        """The issuer's NIT as written (supplier party, SenderParty, or ``Empleador/@NIT``)."""
+        return _supplier_nit(self.root, self.kind)
 
     @property
     def environment(self) -> Environment | None:
@@ -207,7 +216,7 @@ def _refuse_inherited_xml_attributes(anchor: etree._Element) -> None:
     # lxml's subtree C14N does not, so the digests would disagree with other verifiers.
     node: etree._Element | None = anchor
     while node is not None:
-        if any(str(name).startswith(f"{{{_XML_NS}}}") for name in node.attrib):
+        if any(node.get(name) is not None for name in _XML_ATTRIBUTES):
             raise InvalidInput(
                 f"<{etree.QName(node).localname}> carries xml:lang/xml:space/xml:base",
                 "DIAN documents do not use them around the signature; remove them before signing",
@@ -215,10 +224,20 @@ def _refuse_inherited_xml_attributes(anchor: etree._Element) -> None:
         node = node.getparent()
 
 
-def _has_signature(root: etree._Element) -> bool:
+def _has_signature(root: etree._Element, raw: bytes | None, encoding: str | None) -> bool:
+    if raw is not None and _ascii_compatible(encoding) and b"Signature" not in raw:
+        return False
     for _ in root.iter(_SIGNATURE):
         return True
     return False
+
+
+def _ascii_compatible(encoding: str | None) -> bool:
+    """Whether "Signature" is spelled with the same bytes in this encoding as in ASCII."""
+    try:
+        return "<Signature".encode(encoding or "utf-8") == b"<Signature"
+    except (LookupError, UnicodeError):
+        return False
 
 
 def _text(element: etree._Element | None) -> str | None:

@@ -38,13 +38,6 @@ _NOT_START = r"[^<]*(?:(?:<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|</[^>]*>)[^<]
 _START = r"<[^!?/][^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>"
 
 
-_END_TAGS_SOURCE = r"(?:</[^<>]*>[^<]*)+"
-_END_TAGS = {
-    False: re.compile(_END_TAGS_SOURCE.encode("ascii")),
-    True: re.compile(_END_TAGS_SOURCE),
-}
-
-
 @functools.lru_cache(maxsize=64)
 def _skip(index: int, wide: bool) -> Pattern[str] | Pattern[bytes]:
     """A pattern whose group 1 is start tag number ``index``: the counting runs inside ``re``."""
@@ -68,24 +61,13 @@ class Target:
 
     index: int  # the anchor's number among elements in document order (root is 0)
     mode: SlotMode
-    next_index: int | None  # the first element after the anchor's subtree, if any
-    end_tags: int  # end tags from the anchor's (inclusive) up to that element (or the end)
+    nested: bool  # an element of the anchor's own name inside it: find its end tag by walking
 
 
 def target(root: etree._Element, anchor: etree._Element, mode: SlotMode) -> Target:
     """Describe ``anchor`` for :func:`splice`; call it before the tree is changed."""
-    index = element_index(root, anchor)
-    size = sum(1 for _ in anchor.iter(etree.Element))
-    depth = sum(1 for _ in anchor.iterancestors())
-    node: etree._Element | None = anchor
-    node_depth = depth
-    while node is not None:
-        following = next(node.itersiblings(etree.Element), None)
-        if following is not None:
-            return Target(index, mode, index + size, depth - node_depth + 1)
-        node = node.getparent()
-        node_depth -= 1
-    return Target(index, mode, None, depth + 1)
+    nested = next(anchor.iterdescendants(anchor.tag), None) is not None
+    return Target(element_index(root, anchor), mode, nested)
 
 
 def element_index(root: etree._Element, target: etree._Element) -> int:
@@ -183,7 +165,7 @@ def _locate(
             if not match.group().startswith(cdata):
                 return _Edit(match.start(), match.start(), empty, empty)
         raise MalformedXml("the document ends inside an element", "")
-    fast = _end_tag_fast(text, where, end, wide)
+    fast = _end_tag_fast(text, where, tag, end, name)
     if fast is not None:
         at = fast[0] if mode is SlotMode.APPEND else fast[1]
         return _Edit(at, at, empty, empty)
@@ -204,35 +186,36 @@ def _locate(
 
 
 def _end_tag_fast(
-    text: AnyStr, where: Target, after: int, wide: bool
+    text: AnyStr, where: Target, tag: AnyStr, after: int, name: Pattern[AnyStr]
 ) -> tuple[int, int] | None:
-    """The anchor's end tag found backwards from the next element, or None to walk instead.
+    """The anchor's end tag as the first ``</its-name>`` after its start tag, or None to walk.
 
-    Between the anchor's end tag and the next element there are only ``where.end_tags - 1``
-    end tags and text (checked: anything else, such as a comment, sends us the slow way).
-    ``<`` cannot occur in text or attribute values, so only a comment, PI or CDATA could hide a
-    false ``</``, and each would leave its terminator in the checked region.
+    That holds when no element of the same name is nested inside (``where.nested``) and no
+    comment, CDATA section or PI in between could hide such text (``<`` cannot occur in text or
+    attribute values, so those are the only places).
     """
-    if where.next_index is None:
-        limit = len(text)
-    else:
-        following = _skip(where.next_index, wide).match(text)  # type: ignore[arg-type]
-        if following is None:
-            return None
-        limit = following.start(1)
-    opener = _lit(text, "</")
-    found = limit
-    for _ in range(where.end_tags):
-        found = text.rfind(opener, after, found)
-        if found < 0:
-            return None
-    if not _END_TAGS[wide].fullmatch(text, found, limit):  # type: ignore[call-overload]
+    if where.nested:
         return None
-    for terminator in ("-->", "?>", "]]>"):
-        # A "</" inside a comment, PI or CDATA would have its terminator before the next element.
-        if text.find(_lit(text, terminator), found, limit) >= 0:
+    qname = name.match(tag)
+    assert qname is not None
+    closing = _lit(text, "</") + qname.group(1)
+    found = text.find(closing, after)
+    while found >= 0 and text[found + len(closing) : found + len(closing) + 1] not in _NAME_END[
+        isinstance(text, str)
+    ]:
+        found = text.find(closing, found + 1)  # e.g. </ext:UBLExtensions> for </ext:UBLExtension
+    if found < 0:
+        return None
+    for marker in ("<!", "<?"):
+        if text.find(_lit(text, marker), after, found) >= 0:
             return None
     return found, text.index(_lit(text, ">"), found) + 1
+
+
+_NAME_END = {
+    False: (b">", b" ", b"\t", b"\r", b"\n"),
+    True: (">", " ", "\t", "\r", "\n"),
+}
 
 
 def _lit(like: AnyStr, value: str) -> AnyStr:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+import functools
 import re
 import uuid
 from collections.abc import Sequence
@@ -50,6 +51,9 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha512": hashes.SHA512,
 }
 _DECLARE = {"ds": ns.DS, "xades": ns.XADES}
+#: Above this size the document's canonical form is streamed into the hash (bounded memory).
+_STREAM_ABOVE = 2 * 1024 * 1024
+_FRAGMENT_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 class _Hasher:
@@ -91,7 +95,7 @@ def sign_document(
     _check_arguments(key, certificate, chain, role, digest, signing_time)
     sig_id = _signature_id(signature_id)
     tree = parse_xml(data, max_bytes=max_bytes)
-    document = UblDocument.from_tree(tree)
+    document = UblDocument.from_tree(tree, raw=bytes(data))
     slot = document.signature_slot()
     codec = codec_of(tree.docinfo.encoding)
     where = target(document.root, slot.anchor, slot.mode)
@@ -102,9 +106,14 @@ def sign_document(
     # 1. The wrapper, then the document digest (enveloped: everything but the ds:Signature).
     declare_ext = scope.get("ext") != ns.EXT
     content = _insert_wrapper(slot)
-    hasher = _Hasher(digest)
-    tree.write_c14n(hasher, exclusive=False, with_comments=False)
-    document_digest = _b64(hasher.hash.digest())
+    if len(data) <= _STREAM_ABOVE:
+        hashed = digest.new()
+        hashed.update(etree.tostring(tree, method="c14n", exclusive=False, with_comments=False))
+    else:  # big documents: stream the canonical form into the hash instead of holding it
+        hasher = _Hasher(digest)
+        tree.write_c14n(hasher, exclusive=False, with_comments=False)
+        hashed = hasher.hash
+    document_digest = _b64(hashed.digest())
 
     # 2. The signature with everything but SignedInfo's digests, in place; then its digests.
     declare = {p: uri for p, uri in _DECLARE.items() if scope.get(p) != uri}
@@ -114,7 +123,7 @@ def sign_document(
     body = _Body(sig_id, digest, certificate, chain, signing_time, role, description)
     parsed = etree.fromstring(
         body.signature(_DECLARE, ("", "", ""), "").encode("utf-8"),
-        parser=etree.XMLParser(resolve_entities=False, no_network=True),
+        parser=_FRAGMENT_PARSER,
     )
     content.append(parsed)
     key_info = parsed[2]
@@ -155,9 +164,7 @@ def _check_arguments(
         raise TypeError("signing_time must be a datetime")
     colombian(signing_time)  # refuses naive times
     public = certificate.public_key()
-    if not isinstance(public, rsa.RSAPublicKey) or (
-        public.public_numbers() != key.public_key().public_numbers()
-    ):
+    if not isinstance(public, rsa.RSAPublicKey) or public != key.public_key():
         raise InvalidInput(
             "the private key does not belong to the signing certificate",
             "use the key and certificate from the same keystore entry",
@@ -178,12 +185,14 @@ def _insert_wrapper(slot: SignatureSlot) -> etree._Element:
     """Create the extension elements in the tree; return the ExtensionContent to sign into."""
     if slot.wrapper is Wrapper.NONE:
         return slot.anchor
-    inner = (
-        f'<ext:UBLExtension xmlns:ext="{ns.EXT}"><ext:ExtensionContent/></ext:UBLExtension>'
-    )
+    # The same elements the spliced text holds; a redundant xmlns:ext here is not rendered by C14N.
+    nsmap = {"ext": ns.EXT}
+    new = etree.Element(f"{{{ns.EXT}}}UBLExtension", nsmap=nsmap)
+    content = etree.SubElement(new, f"{{{ns.EXT}}}ExtensionContent", nsmap=nsmap)
     if slot.wrapper is Wrapper.EXTENSIONS:
-        inner = f'<ext:UBLExtensions xmlns:ext="{ns.EXT}">{inner}</ext:UBLExtensions>'
-    new = etree.fromstring(inner)
+        outer = etree.Element(f"{{{ns.EXT}}}UBLExtensions", nsmap=nsmap)
+        outer.append(new)
+        new = outer
     anchor = slot.anchor
     if slot.mode is SlotMode.APPEND:
         anchor.append(new)
@@ -193,7 +202,6 @@ def _insert_wrapper(slot: SignatureSlot) -> etree._Element:
         tail, anchor.tail = anchor.tail, None  # bytes: </anchor><new/>tail
         anchor.addnext(new)
         new.tail = tail
-    content = next(new.iter(f"{{{ns.EXT}}}ExtensionContent"))
     return content
 
 
@@ -229,6 +237,22 @@ def signing_time_text(value: _dt.datetime) -> str:
     return f"{local:%Y-%m-%dT%H:%M:%S}.{local.microsecond // 1000:03d}-05:00"
 
 
+@functools.lru_cache(maxsize=32)
+def _certificate_xml(certificate: x509.Certificate, digest: DigestAlgorithm) -> tuple[str, str]:
+    """(ds:X509Certificate, xades:Cert) for one certificate; cached, as a batch reuses one signer."""
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    hashed = digest.new()
+    hashed.update(der)
+    method = f'<ds:DigestMethod Algorithm="{digest.digest_uri}"/>'
+    cert = (
+        f"<xades:Cert><xades:CertDigest>{method}<ds:DigestValue>{_b64(hashed.digest())}"
+        "</ds:DigestValue></xades:CertDigest><xades:IssuerSerial><ds:X509IssuerName>"
+        f"{escape(certificate.issuer.rfc4514_string())}</ds:X509IssuerName><ds:X509SerialNumber>"
+        f"{certificate.serial_number}</ds:X509SerialNumber></xades:IssuerSerial></xades:Cert>"
+    )
+    return f"<ds:X509Certificate>{_b64(der)}</ds:X509Certificate>", cert
+
+
 class _Body:
     """The serialized ds:Signature, built as text so we know its exact bytes."""
 
@@ -244,25 +268,13 @@ class _Body:
     ) -> None:
         self.sig_id = sig_id
         self.digest = digest
-        certs = [certificate, *chain]
-        ders = [c.public_bytes(serialization.Encoding.DER) for c in certs]
-        method = f'<ds:DigestMethod Algorithm="{digest.digest_uri}"/>'
-        key_info = "".join(
-            f"<ds:X509Certificate>{_b64(der)}</ds:X509Certificate>" for der in ders
-        )
+        certs = [_certificate_xml(c, digest) for c in (certificate, *chain)]
+        key_info = "".join(x509_certificate for x509_certificate, _ in certs)
         self.key_info = (
             f'<ds:KeyInfo Id="{sig_id}-keyinfo"><ds:X509Data>{key_info}</ds:X509Data></ds:KeyInfo>'
         )
-        cert_parts = []
-        for cert, der in zip(certs, ders):
-            hashed = digest.new()
-            hashed.update(der)
-            cert_parts.append(
-                f"<xades:Cert><xades:CertDigest>{method}<ds:DigestValue>{_b64(hashed.digest())}"
-                "</ds:DigestValue></xades:CertDigest><xades:IssuerSerial><ds:X509IssuerName>"
-                f"{escape(cert.issuer.rfc4514_string())}</ds:X509IssuerName><ds:X509SerialNumber>"
-                f"{cert.serial_number}</ds:X509SerialNumber></xades:IssuerSerial></xades:Cert>"
-            )
+        cert_parts = [cert for _, cert in certs]
+        method = f'<ds:DigestMethod Algorithm="{digest.digest_uri}"/>'
         self.object = (
             f'<ds:Object><xades:QualifyingProperties Target="#{sig_id}">'
             f'<xades:SignedProperties Id="{sig_id}-signedprops"><xades:SignedSignatureProperties>'
