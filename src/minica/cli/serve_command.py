@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import secrets
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -37,6 +41,28 @@ def _loopback(host: str) -> bool:
         return False
 
 
+def _quiet_server_class() -> type:
+    import uvicorn
+
+    class QuietServer(uvicorn.Server):
+        """uvicorn's server, but a SIGINT/SIGTERM is a normal stop (exit 0): uvicorn re-raises the
+        signal after its graceful shutdown, which would kill the process with status -15."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    return QuietServer
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535))
@@ -66,8 +92,9 @@ def serve(app: AppContext, host: str, port: int, token_file: Path | None, quiet:
         click.echo(f"  API token (Authorization: Bearer …): {token}", err=True)
     if not _loopback(host):
         click.echo("  warning: listening beyond loopback; this is a MOCK CA, keep it on a test network", err=True)
+    server_class = _quiet_server_class()
     config = uvicorn.Config(asgi, host=host, port=port, access_log=False, log_level="warning",
                             lifespan="off", limit_concurrency=1000, timeout_graceful_shutdown=5)
-    # uvicorn handles SIGINT and SIGTERM: it stops accepting, finishes open requests, returns.
-    uvicorn.Server(config).run()
+    # Stops accepting on SIGINT/SIGTERM, finishes open requests (5 s at most), then returns.
+    server_class(config).run()
     click.echo("minica serve: stopped", err=True)

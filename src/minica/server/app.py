@@ -39,6 +39,8 @@ from minica.server.http import (
 from minica.storage.home import Home
 
 _OCSP_TYPE = "application/ocsp-response"
+#: RFC 5019 clients use GET for small requests only; longer ones must be POSTed.
+MAX_OCSP_GET = 8 * 1024
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def create_app(settings: ServerSettings) -> Starlette:
     async def ocsp_get(request: Request) -> Response:
         # RFC 6960 A.1: GET {url}/{url-encoding of base-64 encoding of the DER OCSPRequest}
         raw = request.path_params["request"]
-        if len(raw) > MAX_OCSP_BODY:
+        if len(raw) > MAX_OCSP_GET:
             raise ApiError(414, "the OCSP request in the URL is too long", "POST it instead")
         try:
             data = base64.b64decode(urllib.parse.unquote(raw), validate=True)
