@@ -12,6 +12,7 @@ from minica.ca.hierarchy import DEFAULT_BASE_URL, create_authority, load_authori
 from minica.ca.issuance import IssueRequest, issue_certificate
 from minica.cli.context import (
     AppContext,
+    at_option,
     ca_password,
     ca_password_option,
     json_option,
@@ -81,6 +82,7 @@ def init(app: AppContext, base_url: str, ca_password_file: Path | None) -> None:
               show_default=True, help="'encipherment' makes a certificate that must not sign (for tests).")
 @password_file_option
 @ca_password_option
+@at_option
 @json_option
 @pass_app
 def issue(
@@ -130,6 +132,7 @@ def certs() -> None:
 
 
 @certs.command("list")
+@at_option
 @json_option
 @pass_app
 def certs_list(app: AppContext) -> None:
@@ -150,6 +153,7 @@ def certs_list(app: AppContext) -> None:
 
 @certs.command("show")
 @click.argument("serial")
+@at_option
 @json_option
 @pass_app
 def certs_show(app: AppContext, serial: str) -> None:
@@ -162,6 +166,7 @@ def certs_show(app: AppContext, serial: str) -> None:
 @click.argument("serial")
 @click.option("--reason", default="unspecified", show_default=True,
               help="RFC 5280 reason: keyCompromise, superseded, cessationOfOperation, …")
+@at_option
 @json_option
 @pass_app
 def revoke(app: AppContext, serial: str, reason: str) -> None:

@@ -9,7 +9,7 @@ from cryptography import x509
 
 from minica.ca.check import check_stores, check_targets
 from minica.ca.status import CertificateReport, Status, worst_exit_code
-from minica.cli.context import STORE_PASSWORD_ENV, AppContext, json_option, pass_app, password_from
+from minica.cli.context import STORE_PASSWORD_ENV, AppContext, at_option, json_option, pass_app, password_from
 from minica.errors import InvalidInput
 
 _MARK = {
@@ -41,6 +41,7 @@ def load_anchors(paths: tuple[Path, ...]) -> list[x509.Certificate]:
               help="Extra trust anchors (PEM), e.g. a real CA's root.")
 @click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path),
               help=f"Password of the .p12/.pfx targets (else ${STORE_PASSWORD_ENV}, else a prompt).")
+@at_option
 @json_option
 @pass_app
 def check(app: AppContext, targets: tuple[Path, ...], warn_days: int, trust: tuple[Path, ...],

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
-from minica.clock import Clock
+from minica.clock import Clock, clock_for
 from minica.errors import InvalidInput
 from minica.storage.home import Home
 
@@ -65,6 +65,19 @@ def json_option(func: F) -> F:
 def interactive() -> bool:
     """Whether a person is at the keyboard (a prompt makes sense)."""
     return sys.stdin.isatty()
+
+
+def at_option(func: F) -> F:
+    """``--at TIME`` on a subcommand, same as the global option."""
+
+    def set_clock(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+        if value:
+            app(ctx).clock = clock_for(value)
+
+    return click.option(
+        "--at", "at_time", metavar="TIME", expose_value=False, callback=set_clock, is_eager=True,
+        help="Pretend it is TIME (ISO-8601), same as the global --at.",
+    )(func)
 
 
 def _read_secret_file(path: Path, what: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from minica.cli.check_command import load_anchors
-from minica.cli.context import AppContext, json_option, pass_app, password_file_option, store_password
+from minica.cli.context import AppContext, at_option, json_option, pass_app, password_file_option, store_password
 from minica.environment import Environment
 from minica.errors import InvalidInput
 from minica.signing.batch import SignJob, SignOutcome, SignSettings, pem_of, sign_many
@@ -59,6 +59,7 @@ def plan_jobs(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | Non
 @click.option("--with-chain", is_flag=True, help="Also put the CA chain in KeyInfo and SigningCertificate.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
 @password_file_option
+@at_option
 @json_option
 @pass_app
 def sign(

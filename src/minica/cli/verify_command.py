@@ -8,7 +8,7 @@ import click
 
 from minica.ca.check import home_trust
 from minica.cli.check_command import load_anchors
-from minica.cli.context import AppContext, json_option, pass_app
+from minica.cli.context import AppContext, at_option, json_option, pass_app
 from minica.errors import InvalidInput, MinicaError
 from minica.signing.home_revocation import HomeRevocationSource
 from minica.signing.report import VerificationResult
@@ -23,6 +23,7 @@ _MARK = {"pass": "pass", "fail": "FAIL", "warn": "warn", "skip": "skip"}
               help="Extra trust anchors (PEM); this home's CA is always trusted.")
 @click.option("--technical-key", help="Numbering range's technical key: recompute and compare the CUFE.")
 @click.option("--software-pin", help="Software PIN: recompute and compare the CUDE / CUNE.")
+@at_option
 @json_option
 @pass_app
 def verify(app: AppContext, files: tuple[Path, ...], trust: tuple[Path, ...], technical_key: str | None,
