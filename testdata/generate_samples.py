@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the XML templates keep DIAN's long lines as they are)
 """Writes minica's own sample DIAN documents (fictional data) into ``testdata/``.
 
 The committed samples are this script's output; run ``python testdata/generate_samples.py`` to

@@ -185,7 +185,7 @@ def test_chain_adds_certs_in_order(invoice: bytes, pki: Any, sign: Callable[...,
     assert certs == [pki.signer, pki.issuing, pki.root]
     cert_elements = sig.findall(".//xades:SigningCertificate/xades:Cert", NS)
     assert len(cert_elements) == 3
-    for element, cert in zip(cert_elements, certs):
+    for element, cert in zip(cert_elements, certs, strict=True):
         digest = base64.b64decode(_one(element, "xades:CertDigest/ds:DigestValue").text)
         assert digest == hashlib.sha384(cert.public_bytes(Encoding.DER)).digest()
         assert _one(element, ".//ds:X509SerialNumber").text == str(cert.serial_number)

@@ -17,7 +17,8 @@ import codecs
 import functools
 import re
 from dataclasses import dataclass
-from typing import AnyStr, Generic, Pattern
+from re import Pattern
+from typing import Any, AnyStr, Generic
 
 from lxml import etree
 
@@ -39,7 +40,7 @@ _START = r"<[^!?/][^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>"
 
 
 @functools.lru_cache(maxsize=64)
-def _skip(index: int, wide: bool) -> Pattern[str] | Pattern[bytes]:
+def _skip(index: int, wide: bool) -> Pattern[Any]:
     """A pattern whose group 1 is start tag number ``index``: the counting runs inside ``re``."""
     source = f"(?:{_NOT_START}{_START}){{{index}}}{_NOT_START}({_START})"
     return re.compile(source if wide else source.encode("ascii"), re.S)
@@ -143,7 +144,7 @@ def _locate(
     mode = where.mode
     wide = isinstance(text, str)
     slash, close, bang, question = (_lit(text, c) for c in "/>!?")
-    start_tag = _skip(where.index, wide).match(text)  # type: ignore[arg-type]
+    start_tag = _skip(where.index, wide).match(text)
     if start_tag is None:
         raise MalformedXml("could not find the signature's place in the document bytes", "")
     tokens = token.finditer(text, start_tag.end(1))
@@ -221,5 +222,5 @@ _NAME_END = {
 def _lit(like: AnyStr, value: str) -> AnyStr:
     """``value`` as the same type as ``like`` (str or bytes)."""
     if isinstance(like, bytes):
-        return value.encode("ascii")  # type: ignore[return-value]
-    return value  # type: ignore[return-value]
+        return value.encode("ascii")
+    return value

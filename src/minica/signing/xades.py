@@ -101,7 +101,7 @@ def sign_document(
     where = target(document.root, slot.anchor, slot.mode)
     scope: dict[Any, str] = (
         slot.anchor.getparent() if slot.mode is SlotMode.AFTER else slot.anchor
-    ).nsmap  # type: ignore[union-attr]
+    ).nsmap
 
     # 1. The wrapper, then the document digest (enveloped: everything but the ds:Signature).
     declare_ext = scope.get("ext") != ns.EXT
@@ -130,8 +130,10 @@ def sign_document(
     signed_props = parsed[3][0][0]
     digests = (document_digest, _c14n_digest(key_info, digest), _c14n_digest(signed_props, digest))
     signed_info = parsed[0]
-    for reference, value in zip(signed_info.iterchildren(f"{{{ns.DS}}}Reference"), digests):
-        reference[-1].text = value
+    for reference, digest_value in zip(
+        signed_info.iterchildren(f"{{{ns.DS}}}Reference"), digests, strict=True
+    ):
+        reference[-1].text = digest_value
 
     # 3. The signature value over SignedInfo in place.
     canonical = etree.tostring(signed_info, method="c14n", exclusive=False, with_comments=False)
