@@ -225,7 +225,10 @@ class OcspResponder:
         """The DER OCSP response to ``request_der`` (never raises for malformed input)."""
         now = self.clock.now()
         with self._lock:
-            self._refresh()
+            try:
+                self._refresh()
+            except Exception:  # noqa: BLE001 - e.g. the database is unreadable: an OCSP answer, not a crash
+                return INTERNAL_ERROR
             hit = self._by_bytes.get(request_der)
             if hit is not None and now < hit.next_update:
                 return hit.der

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives import serialization
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from minica.ca.crl import DEFAULT_CRL_VALIDITY, CrlScope, CurrentCrls
 from minica.ca.hierarchy import load_authority
@@ -31,6 +31,7 @@ from minica.server.http import (
     ApiError,
     RequestLog,
     api_error_handler,
+    error_response,
     http_error_handler,
     minica_error_handler,
     read_body,
@@ -59,7 +60,7 @@ class ServerSettings:
             raise ValueError("the API token must be at least 16 characters")
 
 
-def create_app(settings: ServerSettings) -> Starlette:
+def create_app(settings: ServerSettings) -> ASGIApp:
     """The ASGI app for ``settings.home``. Opens the CA keys now, so a wrong CA password fails at
     start-up (raises :class:`~minica.errors.MinicaError`), not on the first request."""
     authority = load_authority(settings.home)
@@ -126,7 +127,6 @@ def create_app(settings: ServerSettings) -> Starlette:
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(RequestLog)],
         exception_handlers={
             ApiError: api_error_handler,
             MinicaError: minica_error_handler,
@@ -134,5 +134,37 @@ def create_app(settings: ServerSettings) -> Starlette:
             Exception: unexpected_error_handler,
         },
     )
-    app.state.responder = responder
-    return app
+    return RequestLog(OcspFastPath(app, responder))
+
+
+class OcspFastPath:
+    """``POST /ocsp`` answered straight from ASGI, before routing: the responder's hot path is a
+    dictionary lookup, so Starlette's per-request objects would be most of the cost. Everything
+    else (and any OCSP request that is not a plain POST) goes to the app."""
+
+    def __init__(self, app: Starlette, responder: OcspResponder) -> None:
+        self.app = app
+        self.responder = responder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in ("/ocsp", "/ocsp/"):
+            await self.app(scope, receive, send)
+            return
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_OCSP_BODY:
+                response: Response = error_response(413, f"the body is larger than {MAX_OCSP_BODY} bytes",
+                                                    "send a smaller request")
+                await response(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        answer = self.responder.respond(b"".join(chunks))
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-type", _OCSP_TYPE.encode()), (b"content-length", str(len(answer)).encode())]})
+        await send({"type": "http.response.body", "body": answer})
