@@ -17,6 +17,7 @@ from support import NOW, Cli
 
 from minica.ca.hierarchy import Authority
 from minica.ca.issuance import IssuedCertificate
+from minica.ca.ocsp import responder_key_path
 from minica.storage.home import Home
 
 #: OpenSSL checks the chain at the tests' fixed time (-attime); its thisUpdate/nextUpdate check
@@ -89,6 +90,7 @@ def test_get_per_rfc6960_appendix_a_and_responder_certificate(
     assert x509.oid.ExtendedKeyUsageOID.OCSP_SIGNING in eku
     assert responder.extensions.get_extension_for_class(x509.OCSPNoCheck)
     responder.verify_directly_issued_by(authority.issuing)
+    assert responder_key_path(authority.home).stat().st_mode & 0o777 == 0o600
 
 
 def test_nonce_is_echoed_and_signed_fresh(
