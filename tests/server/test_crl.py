@@ -28,6 +28,10 @@ def leaf_pem(home: Home, serial: str) -> str:
     return get_certificate(home, serial).cert_pem
 
 
+def crl_number(crl: x509.CertificateRevocationList) -> int:
+    return crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+
+
 def test_crl_numbers_increase_and_list_revocations_with_reason(
     authority: Authority, run: Cli, home: Home, password_file: Path, tmp_path: Path
 ) -> None:
@@ -42,8 +46,7 @@ def test_crl_numbers_increase_and_list_revocations_with_reason(
     assert out.exit_code == 0, out.stderr
     assert json.loads(out.stdout)["revoked"] == 1
     crl2 = x509.load_pem_x509_crl(second.read_bytes())
-    number = lambda c: c.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number  # noqa: E731
-    assert number(crl2) > number(crl1)
+    assert crl_number(crl2) > crl_number(crl1)
     assert crl2.is_signature_valid(authority.issuing.public_key())  # type: ignore[arg-type]
     assert crl2.last_update_utc == NOW and crl2.next_update_utc is not None and crl2.next_update_utc > NOW
     entry = crl2.get_revoked_certificate_by_serial_number(int(serial, 16))
