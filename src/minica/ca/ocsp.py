@@ -10,7 +10,8 @@ renewed before it expires).
 Speed: a response without a nonce is signed once and reused until its nextUpdate (RFC 5019 §2.2),
 looked up by the request's exact bytes first, then by certificate id. The cache is dropped as soon as
 the database changes (``PRAGMA data_version``, a counter SQLite bumps when another connection
-commits: a revocation is seen on the very next request). Requests with a nonce are signed fresh.
+commits: a revocation is seen on the very next request) and the certificates' statuses differ.
+Requests with a nonce are signed fresh.
 """
 
 from __future__ import annotations
@@ -283,9 +284,10 @@ class OcspResponder:
                     serial, _dt.datetime.fromisoformat(row["revoked_at"]), reason_flag(row["revocation_reason"])
                 )
             statuses[serial] = _Status(revoked)
-        self._statuses = statuses
-        self._by_bytes.clear()
-        self._by_id.clear()
+        if statuses != self._statuses:  # other writes (a CRL number, an audit row) keep the cache
+            self._statuses = statuses
+            self._by_bytes.clear()
+            self._by_id.clear()
         self._data_version = version
 
     def _signer(self, now: _dt.datetime) -> ResponderIdentity:
