@@ -8,16 +8,15 @@ import pytest
 import verify_kit as kit
 from conftest import AT, FakeRevocations
 
-xades = pytest.importorskip("minica.signing.xades")
-from minica.signing import policy
+from minica.signing import policy, xades
 
 TESTDATA = Path(__file__).resolve().parents[2] / "testdata"
 SAMPLES = sorted(TESTDATA.glob("*.xml"))
 TECHNICAL_KEY = "fc8eac422eba16e22ffd8c6f94b3f40a6e38162c"
 SOFTWARE_PIN = "12345"
+assert SAMPLES, "testdata/*.xml samples are missing"
 
 
-@pytest.mark.skipif(not SAMPLES, reason="no testdata samples")
 @pytest.mark.parametrize("digest", [policy.SHA256, policy.SHA384, policy.SHA512], ids=lambda d: d.name)
 @pytest.mark.parametrize("with_chain", [False, True], ids=["one-cert", "full-chain"])
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.name)
