@@ -20,6 +20,7 @@ from minica.ca.revocation import Revocation, RevocationLookup
 from minica.ca.status import CertificateReport, Status, assess
 from minica.errors import InvalidInput, MinicaError
 from minica.storage.database import Database
+from minica.storage.files import read_input
 from minica.storage.home import Home
 from minica.storage.keystore import load_keystore
 
@@ -74,12 +75,7 @@ def check_stores(home: Home, *, now: _dt.datetime, warn_days: int) -> list[Certi
 
 def certificates_in(path: Path, password: PasswordSource) -> tuple[x509.Certificate, list[x509.Certificate]]:
     """The certificate a target is about, and any chain certificates that came with it."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidInput(f"{path} does not exist", "check the path") from None
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}", "check its permissions") from None
+    data = read_input(path)
     if path.suffix.lower() in _P12_SUFFIXES:
         store = load_keystore(data, password(path), source=str(path))
         return store.certificate, list(store.chain)

@@ -8,11 +8,24 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from minica.errors import InvalidInput
+
 
 def private_dir(path: Path) -> Path:
     """Create ``path`` (and parents) with mode 0700 for the folders minica creates."""
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
+
+
+def read_input(path: Path, what: str = "", *, error: type[InvalidInput] = InvalidInput) -> bytes:
+    """The bytes of a file the user named, or one clear error (missing, or unreadable)."""
+    label = f"{what} {path}".strip()
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise error(f"{label} does not exist", "check the path") from None
+    except OSError as exc:
+        raise error(f"cannot read {label}: {exc.strerror}", "check its permissions") from None
 
 
 def atomic_write(path: Path, data: bytes, *, mode: int = 0o600, exclusive: bool = False) -> None:

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from minica.errors import InvalidInput, UnreadableKeystore, WrongPassword
-from minica.storage.files import atomic_write
+from minica.storage.files import atomic_write, read_input
 
 #: PBKDF iterations. OpenSSL's own default is 2048; modern gets more as it targets newer consumers.
 _COMPAT_ROUNDS = 2048
@@ -146,10 +146,4 @@ def load_keystore(data: bytes, password: bytes | None, *, source: str = "keystor
 
 def read_keystore(path: Path, password: bytes | None) -> Keystore:
     """Open the PKCS#12 file at ``path``."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidInput(f"keystore {path} does not exist", "check the path") from None
-    except OSError as exc:
-        raise UnreadableKeystore(f"cannot read {path}: {exc.strerror}", "check its permissions") from None
-    return load_keystore(data, password, source=str(path))
+    return load_keystore(read_input(path, "keystore", error=UnreadableKeystore), password, source=str(path))

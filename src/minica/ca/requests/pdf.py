@@ -12,16 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from minica.errors import InvalidInput
+from minica.storage.files import read_input
 
 MAX_BYTES = 1024 * 1024  # "máximo 1 MB"
 
 
 def read_pdf(source: Path) -> tuple[bytes, str]:
     """Read an uploaded file and check it (:func:`check_pdf`); returns its bytes and SHA-256."""
-    try:
-        data = source.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {source}: {exc.strerror}", "check the path") from None
+    data = read_input(source)
     return data, check_pdf(data, source.name)
 
 
