@@ -18,6 +18,22 @@ from minica.storage.home import Home
 NOW = dt.datetime(2026, 11, 22, 9, 0, tzinfo=COLOMBIA)
 PASSWORD = "Factura#2026"
 
+#: A valid DIAN request form (every rule met), as the CLI's request.json and the API's body take it.
+REQUEST_FORM: dict[str, str] = {
+    "razon_social": "ACME COMERCIALIZADORA S.A.S.",
+    "nit": "900373987-9",
+    "tipo_persona": "juridica",
+    "departamento": "Antioquia",
+    "ciudad": "Medellín",
+    "email": "facturacion@acme.example.co",
+    "telefono_movil": "+57 310 123 4567",
+    "representante_nombres": "María José",
+    "representante_apellidos": "Pérez Gómez",
+    "representante_tipo_documento": "CC",
+    "representante_numero_documento": "1020304050",
+    "autoridad_certificacion": "andes",
+}
+
 
 @dataclass
 class Cli:

@@ -74,3 +74,7 @@ class CertificateNotUsable(RefusedOperation):
 
 class RequestStateError(RefusedOperation):
     """A request-process action not allowed in the request's current state."""
+
+
+class WrongCredentials(RefusedOperation):
+    """A wrong user or password for the CA's request platform."""

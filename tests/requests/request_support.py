@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from support import REQUEST_FORM
+
 from minica.ca.requests import form as request_form
 from minica.ca.requests import outbox, process
 from minica.clock import COLOMBIA, FixedClock
@@ -18,20 +20,7 @@ T0 = dt.datetime(2026, 11, 2, 10, 0, tzinfo=COLOMBIA)
 STORE_PASSWORD = "Factura#2026"
 NEW_PLATFORM_PASSWORD = "Plataforma#1"
 
-FORM: dict[str, str] = {
-    "razon_social": "ACME COMERCIALIZADORA S.A.S.",
-    "nit": "900373987-9",
-    "tipo_persona": "juridica",
-    "departamento": "Antioquia",
-    "ciudad": "Medellín",
-    "email": "facturacion@acme.example.co",
-    "telefono_movil": "+57 310 123 4567",
-    "representante_nombres": "María José",
-    "representante_apellidos": "Pérez Gómez",
-    "representante_tipo_documento": "CC",
-    "representante_numero_documento": "1020304050",
-    "autoridad_certificacion": "andes",
-}
+FORM = REQUEST_FORM
 
 
 def at(days: float = 0, hours: float = 0) -> FixedClock:

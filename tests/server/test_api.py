@@ -4,19 +4,17 @@ revoke, CRL over HTTP; refusals with clear 4xx JSON (wrong password, revoked, no
 from __future__ import annotations
 
 import base64
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from server_support import RunningServer, free_port
+from server_support import RunningServer, call, free_port
 from support import NOW, PASSWORD
 
 from minica.ca.hierarchy import Authority
@@ -26,22 +24,6 @@ ROOT = Path(__file__).resolve().parents[2]
 HAB = ROOT / "testdata" / "invoice-habilitacion.xml"
 XMLSEC_IDS = ["--id-attr:Id", "http://uri.etsi.org/01903/v1.3.2#:SignedProperties",
               "--id-attr:Id", "http://www.w3.org/2000/09/xmldsig#:KeyInfo"]
-
-
-def call(server: RunningServer, method: str, path: str, body: Any = None, *, token: str | None = "default",
-         raw: bytes | None = None) -> tuple[int, Any]:
-    headers = {"Content-Type": "application/json"}
-    if token is not None:
-        headers["Authorization"] = f"Bearer {server.token if token == 'default' else token}"
-    data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-    request = urllib.request.Request(server.url + path, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=60) as reply:
-            payload = reply.read()
-            status = reply.status
-    except urllib.error.HTTPError as exc:
-        payload, status = exc.read(), exc.code
-    return status, json.loads(payload) if payload.startswith((b"{", b"[")) else payload
 
 
 def issue(server: RunningServer, nit: str = "900373987-9") -> dict[str, Any]:

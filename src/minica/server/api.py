@@ -120,11 +120,11 @@ class Api:
     async def list_certificates(self, _request: Request) -> JSONResponse:
         records = await run_in_threadpool(registry.list_certificates, self.home)
         now = self.clock.now()
-        return JSONResponse({"certificates": [_record_json(r, now) for r in records]})
+        return JSONResponse({"certificates": [record_json(r, now) for r in records]})
 
     async def show(self, request: Request) -> JSONResponse:
         record = await run_in_threadpool(registry.get_certificate, self.home, request.path_params["serial"])
-        return JSONResponse({**_record_json(record, self.clock.now()), "certificate_pem": record.cert_pem})
+        return JSONResponse({**record_json(record, self.clock.now()), "certificate_pem": record.cert_pem})
 
     async def issue(self, request: Request) -> JSONResponse:
         require_token(request, self.token)
@@ -152,7 +152,7 @@ class Api:
             issued = issue_certificate(self.home, issue_request, store_password=password, clock=self.clock,
                                        ca_password=self.ca_password)
             record = registry.get_certificate(self.home, issued.serial_hex)
-            return {**_record_json(record, self.clock.now()), "certificate_pem": record.cert_pem}
+            return {**record_json(record, self.clock.now()), "certificate_pem": record.cert_pem}
 
         return JSONResponse(await run_in_threadpool(work), status_code=201)
 
@@ -163,7 +163,7 @@ class Api:
         record = await run_in_threadpool(
             lambda: registry.revoke(self.home, request.path_params["serial"], reason, now=self.clock.now())
         )
-        return JSONResponse(_record_json(record, self.clock.now()))
+        return JSONResponse(record_json(record, self.clock.now()))
 
     async def check_stored(self, request: Request) -> JSONResponse:
         warn_days = _warn_days(request.query_params.get("warn_days"))
@@ -226,7 +226,7 @@ class Api:
         return JSONResponse(await run_in_threadpool(work))
 
 
-def _record_json(record: registry.CertificateRecord, now: _dt.datetime) -> dict[str, Any]:
+def record_json(record: registry.CertificateRecord, now: _dt.datetime) -> dict[str, Any]:
     data = record.to_json()
     data.pop("stores", None)  # server-side paths are none of the client's business
     data["status"] = "revoked" if record.revoked_by(now) else (

@@ -37,6 +37,7 @@ from minica.server.http import (
     read_body,
     unexpected_error_handler,
 )
+from minica.server.request_api import RequestApi
 from minica.storage.home import Home
 
 _OCSP_TYPE = "application/ocsp-response"
@@ -124,6 +125,7 @@ def create_app(settings: ServerSettings) -> ASGIApp:
         Route("/ocsp/", ocsp_post, methods=["POST"]),
         Route("/ocsp/{request:path}", ocsp_get, methods=["GET"]),
         *api.routes(),
+        *RequestApi(settings.home, settings.clock, settings.token, settings.ca_password).routes(),
     ]
     app = Starlette(
         routes=routes,

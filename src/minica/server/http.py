@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from minica.ca.requests.form import InvalidRequestForm
 from minica.errors import (
     CaMissing,
     CertificateNotUsable,
@@ -25,6 +26,7 @@ from minica.errors import (
     NotFound,
     RefusedOperation,
     WeakPassword,
+    WrongCredentials,
     WrongPassword,
 )
 
@@ -52,11 +54,11 @@ def error_response(
 
 def status_for(exc: MinicaError) -> int:
     """The HTTP status of a library error: what the client must change."""
-    if isinstance(exc, WrongPassword):
-        return 403  # the keystore password (in the body) is wrong; 401 is for the bearer token
+    if isinstance(exc, (WrongPassword, WrongCredentials)):
+        return 403  # a password in the body is wrong; 401 is for the bearer token
     if isinstance(exc, NotFound):
         return 404
-    if isinstance(exc, (CertificateNotUsable, WeakPassword)):
+    if isinstance(exc, (CertificateNotUsable, WeakPassword, InvalidRequestForm)):
         return 422
     if isinstance(exc, (CaMissing, RefusedOperation)):
         return 409
@@ -82,10 +84,13 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def read_json(request: Request, limit: int = MAX_JSON_BODY) -> dict[str, Any]:
-    """The body as a JSON object, or a 400 naming what is wrong with it."""
+async def read_json(request: Request, limit: int = MAX_JSON_BODY, *, optional: bool = False) -> dict[str, Any]:
+    """The body as a JSON object, or a 400 naming what is wrong with it. With ``optional``, an
+    empty body is an empty object (for endpoints whose fields are all optional)."""
     body = await read_body(request, limit)
     if not body.strip():
+        if optional:
+            return {}
         raise ApiError(400, "the request body is empty", "send a JSON object")
     try:
         data = json.loads(body)
@@ -115,6 +120,8 @@ async def api_error_handler(_request: Request, exc: Exception) -> Response:
 
 async def minica_error_handler(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, MinicaError)
+    if isinstance(exc, InvalidRequestForm):  # every broken rule, by field, for forms to mark
+        return JSONResponse({"error": exc.what, "hint": exc.hint, "problems": exc.problems}, status_code=422)
     return error_response(status_for(exc), exc.what, exc.hint)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from minica import __version__
+from minica.ca.requests.form import FIELDS, REPRESENTATIVE_FIELDS
+from minica.ca.requests.platform import DOCUMENT_KINDS, SECTIONS
 
 _ERROR = {"description": "refused: {error, hint}", "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/Error"}}}}
@@ -34,9 +36,87 @@ _S = {"type": "string"}
 _SERIAL = [{"name": "serial", "in": "path", "required": True, "schema": _S, "description": "hex serial"}]
 _DOC = {"document": {"type": "string", "description": "the XML as text (UTF-8)"},
         "document_base64": {"type": "string", "description": "the XML's exact bytes, base64 (use one)"}}
-_DER = {"application/pkix-cert": {"schema": {"type": "string", "format": "binary"}}}
+_BINARY = {"type": "string", "format": "binary"}
+_DER = {"application/pkix-cert": {"schema": _BINARY}}
 _CRL = {"application/pkix-crl": {"schema": {"type": "string", "format": "binary"}}}
 _OCSP = {"application/ocsp-response": {"schema": {"type": "string", "format": "binary"}}}
+
+
+_RADICADO = [{"name": "radicado", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"},
+              "description": "the request's filing number"}]
+_FORM = {key: _S for key in FIELDS}
+_REPRESENTATIVE = {key: _S for key in REPRESENTATIVE_FIELDS}
+_UPLOAD = {"filename": _S, "content_base64": {"type": "string", "description": "the PDF's bytes (at most 1 MB)"}}
+_STEP_ERRORS = ("400", "404", "409", "413", "422")
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+
+
+def _step(summary: str, body: dict[str, Any] | None = None, errors: tuple[str, ...] = _STEP_ERRORS,
+          ok: str = "200") -> dict[str, Any]:
+    """A request-process operation: token, the radicado in the path, 409 when the state forbids it."""
+    return _op(summary, auth=True, params=_RADICADO, body=body, errors=errors, ok=ok)
+
+
+def request_paths() -> dict[str, Any]:
+    """The request process of DIAN's guides (``minica request …``) under ``/api/v1/requests``."""
+    one = "/api/v1/requests/{radicado}"
+    section = [*_RADICADO, {"name": "section", "in": "path", "required": True,
+                            "schema": {"enum": list(SECTIONS)}}]
+    settings = _obj([], loan_days={"type": "integer"}, price_cop={"type": "integer"})
+    return {
+        "/api/v1/requests": {
+            "get": _op("every request, in filing order (short view)", errors=()),
+            "post": _op(
+                "file DIAN's request form (radicar); 422 lists every broken rule in 'problems'", auth=True,
+                ok="201", errors=("400", "409", "413", "422"),
+                body=_obj(["password"], **_FORM, channel={"enum": ["dian", "vendor"]},
+                          password={"type": "string", "description": "the keystore password (policy applies);"
+                                    " sealed until approval, never stored"},
+                          password_confirmation=_S)),
+        },
+        "/api/v1/requests/tick": {"post": _op("apply every reminder, expiry and loan end due by now", auth=True,
+                                              errors=())},
+        one: {"get": _op("one request: status, sections, progress, documents, history, e-mails",
+                         errors=("400", "404"), params=_RADICADO)},
+        one + "/login": {"post": _step(
+            "sign in to the CA's platform; the first sign-in must set new_password (403: wrong user or password)",
+            _obj(["user", "password"], user=_S, password=_S, new_password=_S), _STEP_ERRORS + ("403",))},
+        one + "/sections/{section}": {"post": {**_step(
+            "save a section (Guardar sección), optionally changing its fields",
+            _obj([], fields={"type": "object", "additionalProperties": _S})), "parameters": section}},
+        one + "/documents": {"post": _step("upload a document (PDF, at most 1 MB)", _obj(
+            ["kind", "filename", "content_base64"], kind={"enum": list(DOCUMENT_KINDS)}, **_UPLOAD), ok="201")},
+        one + "/finalize": {"post": _step("Finalizar: lock the form and send it to review")},
+        one + "/approve": {"post": _step("approve: issue the certificate into both environments' stores")},
+        one + "/reject": {"post": _step("reject the documents: the form reopens and the reminders start",
+                                        _obj(["reason"], reason=_S))},
+        one + "/identity-failed": {"post": _step("identity validation failed: the request ends",
+                                                 _obj([], detail=_S))},
+        one + "/payment": {"post": _step("vendor: record the payment of a one-year certificate", _obj(
+            ["reference"], reference=_S, amount_cop={"type": "integer"}, **_REPRESENTATIVE,
+            autoridad_certificacion={"enum": ["gse", "andes", "certicamara"]}))},
+        one + "/loan": {"post": _step("vendor: use the vendor's loaned certificate", _obj([], **_REPRESENTATIVE))},
+        one + "/loan/letter": {
+            "get": _op("vendor: the exoneration letter to sign (PDF)", auth=True, params=_RADICADO,
+                       errors=("400", "404", "409"), content={"application/pdf": {"schema": _BINARY}}),
+            "post": _step("vendor: upload the signed letter; the first upload starts the loan", _obj(
+                ["filename", "content_base64"], **_UPLOAD)),
+        },
+        "/api/v1/outbox": {"get": _op("the e-mails sent (the welcome e-mail holds the temporary password)",
+                                      auth=True, errors=(), params=[{"name": "radicado", "in": "query",
+                                                                     "schema": _S}])},
+        "/api/v1/outbox/{id}": {"get": _op("one e-mail: headers and plain-text body", auth=True, errors=("404",),
+                                           params=[_ID])},
+        "/api/v1/outbox/{id}.eml": {"get": _op("one e-mail exactly as sent (RFC 5322)", auth=True, errors=("404",),
+                                               params=[_ID], content={"message/rfc822": {"schema": _S}})},
+        "/api/v1/vendor/certificate": {"post": _op(
+            "vendor: issue the certificate companies borrow (once per home)", auth=True, ok="201",
+            errors=("400", "409", "413", "422"), body=_obj(["password"], password=_S, nit=_S, name=_S))},
+        "/api/v1/vendor/settings": {
+            "get": _op("vendor: loan period, price and certificate", errors=()),
+            "post": _op("vendor: change the loan period or the price", auth=True, body=settings),
+        },
+    }
 
 
 def openapi_document(server_url: str) -> dict[str, Any]:
@@ -50,7 +130,9 @@ def openapi_document(server_url: str) -> dict[str, Any]:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "the token 'minica serve' prints"}},
-            "schemas": {"Error": _obj(["error", "hint"], error=_S, hint=_S)},
+            "schemas": {"Error": _obj(["error", "hint"], error=_S, hint=_S, problems={
+                "type": "object", "additionalProperties": _S,
+                "description": "a request form's broken rules, by field (422 on filing)"})},
         },
         "paths": {
             "/ca/root.crt": {"get": _op("root CA certificate (DER)", content=_DER, errors=())},
@@ -67,6 +149,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "/ocsp/{request}": {"get": _op("OCSP by GET: base64 DER request, URL-encoded (RFC 6960 A.1)",
                                            content=_OCSP, errors=(), params=[
                                                {"name": "request", "in": "path", "required": True, "schema": _S}])},
+            "/api/v1/openapi.json": {"get": _op("this description (OpenAPI 3.1)", errors=())},
             "/api/v1/certificates": {
                 "get": _op("list certificates with status", errors=()),
                 "post": _op("issue a certificate into the environments' keystores", auth=True, ok="201",
@@ -103,5 +186,6 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "/api/v1/verify": {"post": _op(
                 "verify a signed document: every check with its DIAN rule code",
                 body=_obj([], **_DOC, technical_key=_S, software_pin=_S))},
+            **request_paths(),
         },
     }

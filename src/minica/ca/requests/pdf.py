@@ -17,10 +17,25 @@ from minica.storage.files import read_input
 MAX_BYTES = 1024 * 1024  # "máximo 1 MB"
 
 
-def read_pdf(source: Path) -> tuple[bytes, str]:
-    """Read an uploaded file and check it (:func:`check_pdf`); returns its bytes and SHA-256."""
-    data = read_input(source)
-    return data, check_pdf(data, source.name)
+#: Longest file name kept for an upload (longer ones are cut, the extension kept).
+MAX_NAME = 120
+
+
+def read_upload(source: Path) -> tuple[str, bytes]:
+    """A file the user names for upload: its name and bytes (checked later by :func:`check_pdf`)."""
+    return source.name, read_input(source)
+
+
+def upload_name(name: str) -> str:
+    """The name an upload is recorded under: the last path component, printable, at most
+    :data:`MAX_NAME` characters. It is only shown, never used as a path on disk."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not base or base in (".", "..") or any(ord(c) < 32 or ord(c) == 127 for c in base):
+        raise InvalidInput(f"'{name[:40]}' is not a usable file name", "give a plain name such as rut.pdf")
+    if len(base) > MAX_NAME:
+        stem, dot, ext = base.rpartition(".")
+        base = (stem[: MAX_NAME - len(ext) - 1] + dot + ext) if dot and len(ext) <= 8 else base[:MAX_NAME]
+    return base
 
 
 def check_pdf(data: bytes, name: str) -> str:

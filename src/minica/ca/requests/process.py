@@ -30,7 +30,7 @@ from minica.ca.requests.mail import DEFAULT_PLATFORM_URL
 from minica.ca.requests.records import Status
 from minica.ca.requests.steps import Step, StepReport, step
 from minica.clock import Clock, FixedClock, colombian
-from minica.errors import InvalidInput, RefusedOperation, RequestStateError
+from minica.errors import InvalidInput, RefusedOperation, RequestStateError, WrongCredentials
 from minica.storage.files import atomic_write
 from minica.storage.home import Home
 from minica.storage.passwords import require_strong_password
@@ -161,7 +161,7 @@ def login(
         ).fetchone()[0]
         if user.strip() != record.platform_user or not stored or not platform.password_matches(password, stored):
             records.add_event(s.conn, record.radicado, s.now, "ingreso_fallido", {"user": user})
-            raise RefusedOperation(
+            raise WrongCredentials(
                 "wrong platform user or password",
                 "use the user and temporary password of the welcome e-mail (`minica request outbox`)",
             )
@@ -232,13 +232,20 @@ def save_section(
 
 
 def attach(home: Home, clock: Clock, radicado: str, kind: str, source: Path) -> records.Document:
-    """Upload a PDF (at most 1 MB) as a document of ``kind``; stored with its SHA-256."""
+    """Upload the PDF file ``source`` (at most 1 MB) as a document of ``kind``."""
     kind = platform.parse_document_kind(kind)
-    data, digest = pdf.read_pdf(source)
+    return attach_data(home, clock, radicado, kind, *pdf.read_upload(source))
+
+
+def attach_data(home: Home, clock: Clock, radicado: str, kind: str, filename: str, data: bytes) -> records.Document:
+    """Upload a PDF given as bytes (the HTTP API's way); stored with its SHA-256."""
+    kind = platform.parse_document_kind(kind)
+    filename = pdf.upload_name(filename)
+    digest = pdf.check_pdf(data, filename)
     with step(home, clock) as s:
         record = records.load(s.conn, radicado)
         _require(record, "attach", *EDITABLE)
-        return store_document(s, record.radicado, kind, source.name, data, digest)
+        return store_document(s, record.radicado, kind, filename, data, digest)
 
 
 def store_document(s: Step, radicado: str, kind: str, filename: str, data: bytes, digest: str) -> records.Document:
@@ -368,6 +375,14 @@ def load(home: Home, clock: Clock, radicado: str) -> tuple[records.RequestRecord
     with step(home, clock) as s:
         record = records.load(s.conn, radicado)
         return record, request_view(s.conn, s.home, record, s.now)
+
+
+def summary(home: Home, clock: Clock, radicado: str) -> dict[str, Any]:
+    """One request's short view (as in :func:`list_requests`), brought up to now."""
+    from minica.ca.requests.view import summary as short_view
+
+    with step(home, clock) as s:
+        return short_view(records.load(s.conn, radicado))
 
 
 def list_requests(home: Home, clock: Clock) -> list[dict[str, Any]]:

@@ -229,15 +229,23 @@ def exoneration_letter(home: Home, clock: Clock, radicado: str) -> bytes:
 
 
 def upload_letter(home: Home, clock: Clock, radicado: str, source: Path) -> tuple[_dt.datetime, _dt.datetime]:
+    """Upload the signed letter from the file ``source`` (see :func:`upload_letter_data`)."""
+    return upload_letter_data(home, clock, radicado, *pdf.read_upload(source))
+
+
+def upload_letter_data(
+    home: Home, clock: Clock, radicado: str, filename: str, data: bytes
+) -> tuple[_dt.datetime, _dt.datetime]:
     """Upload the signed letter (PDF, at most 1 MB); returns the loan's (start, end).
 
     The first upload fixes the start; a later upload is stored but changes nothing else.
     """
-    data, digest = pdf.read_pdf(source)
+    filename = pdf.upload_name(filename)
+    digest = pdf.check_pdf(data, filename)
     with step(home, clock) as s:
         record = records.load(s.conn, radicado)
         _require(record, "upload the letter of", Status.PRESTAMO_PENDIENTE, Status.PRESTAMO_ACTIVO)
-        store_document(s, record.radicado, "carta_exoneracion", source.name, data, digest)
+        store_document(s, record.radicado, "carta_exoneracion", filename, data, digest)
         loan = _loan(s.conn, record.radicado)
         if loan["start_at"] is not None:
             start, end = _dt.datetime.fromisoformat(loan["start_at"]), _dt.datetime.fromisoformat(loan["end_at"])
