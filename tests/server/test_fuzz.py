@@ -14,11 +14,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from server_support import TOKEN
 from starlette.testclient import TestClient
+from support import PASSWORD, REQUEST_FORM
 
 from minica.ca.hierarchy import Authority
 from minica.ca.issuance import IssuedCertificate
 from minica.server.app import MAX_OCSP_GET, ServerSettings, create_app
 from minica.server.http import MAX_JSON_BODY, MAX_OCSP_BODY
+from minica.server.request_api import MAX_UPLOAD_BODY
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 JSON_ENDPOINTS = [
@@ -111,3 +113,54 @@ def test_json_api_fuzz_never_5xx(client: TestClient, authority: Authority) -> No
         assert big.status_code in (401, 413), path  # no token is refused before reading the body
         lying = client.request(method, path, content=b"{}", headers={**AUTH, "Content-Length": "abc"})
         _assert_4xx_json_or_ok(lying, f"bad Content-Length {path}")
+
+
+REQUEST_ENDPOINTS = [
+    ("POST", "/api/v1/requests"), ("POST", "/api/v1/requests/tick"), ("POST", "{one}/login"),
+    ("POST", "{one}/sections/empresa"), ("POST", "{one}/sections/documentos"), ("POST", "{one}/documents"),
+    ("POST", "{one}/finalize"), ("POST", "{one}/approve"), ("POST", "{one}/reject"),
+    ("POST", "{one}/identity-failed"), ("POST", "{one}/payment"), ("POST", "{one}/loan"),
+    ("POST", "{one}/loan/letter"), ("POST", "/api/v1/vendor/certificate"), ("POST", "/api/v1/vendor/settings"),
+]
+REQUEST_FIELDS = [*REQUEST_FORM, "password", "password_confirmation", "channel", "user", "new_password", "fields",
+                  "kind", "filename", "content_base64", "reason", "detail", "reference", "amount_cop", "loan_days",
+                  "price_cop", "nit", "name"]
+REQUEST_VALUES: list[Any] = [*VALUES, PASSWORD, "vendor", "dian", "rut", "../x.pdf", "JVBERi0xLjQK", "Antioquia",
+                             {"email": 1}, {"ciudad": "Envigado"}, {"x": None}, 10**6, -5, 2**63, "a" * 5000]
+ODD_RADICADOS = ["x", "%00", "..%2F..", "ñandú", "A" * 3000, "cdc3cc2c-deaa-4070-bada-5588f305dda4", " "]
+
+
+def test_request_api_fuzz_never_5xx(client: TestClient, authority: Authority) -> None:
+    radicados = []
+    for channel in ("dian", "vendor"):  # one in each first state, so state checks and bodies both run
+        filed = client.post("/api/v1/requests", headers=AUTH,
+                            json={**REQUEST_FORM, "password": PASSWORD, "channel": channel})
+        assert filed.status_code == 201
+        radicados.append(filed.json()["radicado"])
+    radicado = radicados[0]
+    rng = random.Random(5)
+    for case in range(500):
+        method, path = rng.choice(REQUEST_ENDPOINTS)
+        odd = urllib.parse.quote(rng.choice(ODD_RADICADOS))
+        one = "/api/v1/requests/" + (rng.choice(radicados) if rng.random() < 0.8 else odd)
+        path = path.replace("{one}", one)
+        kind = case % 5
+        if kind == 0:
+            content = bytes(rng.randrange(256) for _ in range(rng.randrange(0, 200)))
+        elif kind == 1:
+            content = rng.choice([b"", b"{", b"[]", b"null", b'{"fields": [1]}', b"\xff\xfe{}", b"{" * 3000])
+        else:
+            body = {name: rng.choice(REQUEST_VALUES) for name in rng.sample(REQUEST_FIELDS, rng.randrange(0, 9))}
+            content = json.dumps(body).encode()
+        headers = dict(AUTH) if rng.random() < 0.9 else {}
+        response = client.request(method, path, content=content, headers={**headers, "Content-Type": "application/json"})
+        _assert_4xx_json_or_ok(response, f"{method} {path[:80]} case {case}: {content[:120]!r}")
+    for radicado_text in ODD_RADICADOS:
+        quoted = urllib.parse.quote(radicado_text)
+        for path in (f"/api/v1/requests/{quoted}", f"/api/v1/requests/{quoted}/loan/letter"):
+            _assert_4xx_json_or_ok(client.get(path, headers=AUTH), path[:80])
+    for path in ("/api/v1/outbox?radicado=%00", "/api/v1/outbox/0", "/api/v1/outbox/-1", "/api/v1/outbox/x.eml",
+                 "/api/v1/outbox/" + "9" * 40, "/api/v1/vendor/settings", "/api/v1/requests"):
+        _assert_4xx_json_or_ok(client.get(path, headers=AUTH), path[:80])
+    big = client.post(f"/api/v1/requests/{radicado}/documents", headers=AUTH, content=b" " * (MAX_UPLOAD_BODY + 1))
+    assert big.status_code == 413 and big.json()["error"]

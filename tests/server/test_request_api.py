@@ -11,6 +11,7 @@ import datetime as dt
 import email
 import email.policy
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,16 @@ def _filed_and_complete(client: TestClient, form: dict[str, str] | None = None) 
     return radicado
 
 
+def test_simultaneous_approvals_issue_one_certificate(server: RunningServer, home: Home, authority: Authority) -> None:
+    radicado = _filed_and_complete(_app(home, NOW))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        replies = list(pool.map(lambda _: call(server, "POST", f"/api/v1/requests/{radicado}/approve"), range(4)))
+    statuses = sorted(status for status, _ in replies)
+    assert statuses == [200, 409, 409, 409], replies
+    assert len(call(server, "GET", "/api/v1/certificates", token=None)[1]["certificates"]) == 1
+    assert len(list((home.root / "stores").rglob("*.p12"))) == 2
+
+
 def _end_of_day(days: int) -> dt.datetime:
     """A moment just after the end of day ``days`` counted from NOW (Bogotá's midnight)."""
     return (NOW + dt.timedelta(days=days)).replace(hour=23, minute=59, second=59) + dt.timedelta(seconds=2)
@@ -261,6 +272,8 @@ def test_the_vendor_loan_and_payment_over_the_api(home: Home, authority: Authori
                        json={**REQUEST_FORM, "channel": "vendor", "password": PASSWORD}).json()["radicado"]
     short = client.post(f"/api/v1/requests/{paid}/payment", headers=AUTH, json={"reference": "R-1", "amount_cop": 1})
     assert short.status_code == 409 and "does not cover the price" in short.json()["error"]
+    huge = client.post(f"/api/v1/requests/{paid}/payment", headers=AUTH, json={"reference": "R-1", "amount_cop": 2**63})
+    assert huge.status_code == 400 and "out of range" in huge.json()["error"]
     full = client.post(f"/api/v1/requests/{paid}/payment", headers=AUTH, json={"reference": "R-2"})
     assert full.status_code == 200 and full.json()["status"] == "radicada"
     kinds = [e["kind"] for e in client.get("/api/v1/outbox", params={"radicado": paid}, headers=AUTH).json()["emails"]]

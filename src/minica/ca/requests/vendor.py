@@ -48,6 +48,10 @@ DEFAULT_VENDOR_NIT = "901000000"
 DEFAULT_VENDOR_NAME = "PROVEEDOR TECNOLOGICO MOCK S.A.S."
 
 
+#: The largest amount of money minica records (a trillion pesos; SQLite integers stop at 2**63).
+MAX_COP = 10**12
+
+
 @dataclass(frozen=True)
 class VendorSettings:
     serial: str | None
@@ -74,8 +78,8 @@ def configure(home: Home, *, loan_days: int | None = None, price_cop: int | None
     """Change the loan period (days, for loans started afterwards) or the price."""
     if loan_days is not None and not 1 <= loan_days <= 3650:
         raise InvalidInput(f"a loan of {loan_days} days is out of range", "use 1 to 3650 days")
-    if price_cop is not None and price_cop < 0:
-        raise InvalidInput("a price cannot be negative", "give the price in COP, e.g. 250000")
+    if price_cop is not None and not 0 <= price_cop <= MAX_COP:
+        raise InvalidInput(f"a price of {price_cop} COP is out of range", "give the price in COP, e.g. 250000")
     with Database.open(home) as db, db.transaction() as conn:
         current = settings(conn)
         updated = VendorSettings(
@@ -134,6 +138,8 @@ def pay(
         _require(record, "record a payment for", Status.PENDIENTE_PAGO)
         price = settings(s.conn).price_cop
         amount = price if amount_cop is None else amount_cop
+        if not 0 <= amount <= MAX_COP:
+            raise InvalidInput(f"a payment of {amount} COP is out of range", "give the amount paid in COP")
         if amount < price:
             raise RefusedOperation(
                 f"a payment of {amount} COP does not cover the price of {price} COP",
