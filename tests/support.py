@@ -51,7 +51,9 @@ class Cli:
         return CliRunner().invoke(cli, base + list(args), env=env, input=input, catch_exceptions=False)
 
 
-def minica_process(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def minica_process(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """Run the real console script (a separate process), as a user would."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(

@@ -30,7 +30,9 @@ def _check(run: Cli, *args: str, at: str) -> tuple[int, dict]:  # type: ignore[t
     ("2027-12-01", 2, "expired"),
     ("2026-11-21", 2, "not_yet_valid"),
 ])
-def test_stores_across_time(authority: Authority, run: Cli, password_file: Path, at: str, code: int, status: str) -> None:
+def test_stores_across_time(
+    authority: Authority, run: Cli, password_file: Path, at: str, code: int, status: str
+) -> None:
     issued = _issue(run, password_file)
     exit_code, report = _check(run, at=at)
     assert exit_code == code

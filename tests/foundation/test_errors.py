@@ -117,7 +117,9 @@ def test_real_process_prints_no_traceback_unless_verbose(tmp_path: Path, passwor
     assert not (tmp_path / "h" / "stores").exists()
 
 
-def test_password_never_reaches_database_or_logs(authority: Authority, run: Cli, home: Home, password_file: Path) -> None:
+def test_password_never_reaches_database_or_logs(
+    authority: Authority, run: Cli, home: Home, password_file: Path
+) -> None:
     assert run("issue", "--nit", "900373987", "--name", "EMPRESA", "--password-file", str(password_file)).exit_code == 0
     raw = b"".join(p.read_bytes() for p in home.root.glob("minica.db*"))
     assert PASSWORD.encode() not in raw

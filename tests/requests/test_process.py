@@ -107,7 +107,8 @@ def test_sections_before_sign_in_are_refused(ca_home, valid_form):
 
 def test_sections_show_progress_and_stay_editable_until_finalize(ca_home, valid_form, pdf_file):
     filed = filed_and_signed_in(ca_home, valid_form)
-    pending = process.save_section(ca_home, at(hours=2), filed.radicado, "solicitante", {"email": "otro@acme.example.co"})
+    changes = {"email": "otro@acme.example.co"}
+    pending = process.save_section(ca_home, at(hours=2), filed.radicado, "solicitante", changes)
     assert pending == ["empresa", "representante", "documentos"]
     process.save_section(ca_home, at(hours=3), filed.radicado, "solicitante", {"telefono_movil": "3209876543"})
     _, view = process.load(ca_home, at(hours=3), filed.radicado)

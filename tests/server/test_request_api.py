@@ -116,7 +116,8 @@ def test_the_whole_process_over_http_issues_a_certificate_that_signs(
     for env in ("habilitacion", "produccion"):
         stores = list((home.root / "stores" / env).glob("*.p12"))
         assert len(stores) == 1
-        assert format(read_keystore(stores[0], PASSWORD.encode()).certificate.serial_number, "X") == certificate["serial"]
+        stored = read_keystore(stores[0], PASSWORD.encode()).certificate
+        assert format(stored.serial_number, "X") == certificate["serial"]
     status, signed = call(server, "POST", "/api/v1/sign", {
         "document_base64": base64.b64encode(HAB.read_bytes()).decode(), "password": PASSWORD,
         "serial": certificate["serial"]})

@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:
-    sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # for ``verify_kit``
 
 import verify_kit as kit
 
 from minica.signing.revocation import Revocation
 from minica.signing.verifier import VerificationResult, verify_document
+
+HERE = Path(__file__).resolve().parent
 
 VECTORS = HERE.parent / "vectors" / "dian"
 #: Verdicts from shared/vectors/SOURCES.md (own checker and xmlsec1 agreed on each).

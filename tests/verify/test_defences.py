@@ -49,7 +49,8 @@ def test_full_chain_in_signing_certificate_and_sha384(pki, vectors, verify) -> N
 
 
 def test_tampered_amount_fails_document_reference(ours: bytes, verify) -> None:
-    data = kit.swap(ours, b"<cbc:PayableAmount currencyID=\"USD\">14994.07", b"<cbc:PayableAmount currencyID=\"USD\">94994.07")
+    amount = b'<cbc:PayableAmount currencyID="USD">'
+    data = kit.swap(ours, amount + b"14994.07", amount + b"94994.07")
     result = verify(data)
     assert failing(result) == ["ZE02"]
     assert "URI=''" in message(result, "ZE02") and result.signature_valid and not result.intact

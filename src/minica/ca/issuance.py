@@ -257,7 +257,8 @@ def _record(
                 request.person.value, request.profile, certificate.subject.rfc4514_string(), request.email,
                 certificate.not_valid_before_utc.isoformat(), certificate.not_valid_after_utc.isoformat(),
                 certificate.fingerprint(hashes.SHA256()).hex(), request.p12_profile.value,
-                int(request.key_usage == "signing"), certificate.public_bytes(serialization.Encoding.PEM).decode(), now.isoformat(),
+                int(request.key_usage == "signing"), certificate.public_bytes(serialization.Encoding.PEM).decode(),
+                now.isoformat(),
             ),
         )
         for env in request.environments:

@@ -163,7 +163,9 @@ def list_(app: AppContext) -> None:
 @click.option("--new-password-file", type=click.Path(dir_okay=False, path_type=Path),
               help=f"File with the new password (else ${PLATFORM_NEW_PASSWORD_ENV}, else a prompt).")
 @pass_app
-def login(app: AppContext, radicado: str, user: str, password_file: Path | None, new_password_file: Path | None) -> None:
+def login(
+    app: AppContext, radicado: str, user: str, password_file: Path | None, new_password_file: Path | None
+) -> None:
     """Sign in to the CA's platform; the first sign-in changes the temporary password."""
     current = password_from(password_file, PLATFORM_PASSWORD_ENV, what="platform password", confirm=False)
     new_password = password_from(new_password_file, PLATFORM_NEW_PASSWORD_ENV, what="new platform password",
@@ -357,7 +359,9 @@ def loan_upload(app: AppContext, radicado: str, file: Path) -> None:
 @password_file_option
 @ca_password_option
 @pass_app
-def loan_certificate(app: AppContext, nit: str, name: str, password_file: Path | None, ca_password_file: Path | None) -> None:
+def loan_certificate(
+    app: AppContext, nit: str, name: str, password_file: Path | None, ca_password_file: Path | None
+) -> None:
     """Issue the vendor's certificate that companies borrow (once per home)."""
     password = store_password(password_file, confirm=True)
     from minica.storage.passwords import require_strong_password
@@ -371,9 +375,11 @@ def loan_certificate(app: AppContext, nit: str, name: str, password_file: Path |
 
 @loan.command("settings")
 @click.option("--days", type=int, help=f"Loan period in days (default {vendor.DEFAULT_LOAN_DAYS}).")
-@click.option("--price", type=int, help=f"Price of a one-year certificate in COP (default {vendor.DEFAULT_PRICE_COP}).")
+@click.option("--price", type=int,
+              help=f"Price of a one-year certificate in COP (default {vendor.DEFAULT_PRICE_COP}).")
 @pass_app
 def loan_settings(app: AppContext, days: int | None, price: int | None) -> None:
     """Show or change the loan period and the price."""
     current = vendor.configure(app.home, loan_days=days, price_cop=price)
-    click.echo(f"loan period {current.loan_days} days; price {current.price_cop} COP; vendor certificate {current.serial or '(none yet)'}")
+    click.echo(f"loan period {current.loan_days} days; price {current.price_cop} COP;"
+               f" vendor certificate {current.serial or '(none yet)'}")

@@ -15,10 +15,10 @@ from cryptography import x509
 from minica.ca.check import home_revocations, home_trust
 from minica.ca.hierarchy import load_authority
 from minica.ca.registry import CertificateRecord, certificates_for_nit, get_certificate
+from minica.ca.requests.vendor import loan_refusal
 from minica.environment import Environment
 from minica.errors import CertificateNotUsable, InvalidInput, NotFound
 from minica.identity import Nit
-from minica.ca.requests.vendor import loan_refusal
 from minica.signing.document import UblDocument
 from minica.signing.service import ExtraRule, Signer, require_environment
 from minica.storage.database import Database

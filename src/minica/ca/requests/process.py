@@ -297,8 +297,8 @@ def approve(home: Home, clock: Clock, radicado: str, *, ca_password: bytes | Non
         now = s.now
     try:
         password = escrow.unseal(home, record.radicado, bytes(sealed), ca_password=ca_password)
-        issued = issue_certificate(home, issue_request(record.form), store_password=password,
-                                   clock=FixedClock(now), ca_password=ca_password, action="request-approve")  # fmt: skip
+        issued = issue_certificate(home, issue_request(record.form), store_password=password, clock=FixedClock(now),
+                                   ca_password=ca_password, action="request-approve")  # fmt: skip
     except BaseException:
         with step(home, FixedClock(now)) as s:  # give the request back to review
             records.update(s.conn, record.radicado, now, status=Status.COMPLETA)

@@ -161,8 +161,10 @@ def pay(
             (record.radicado, reference.strip(), amount, records.iso(s.now)),
         )
         records.update(s.conn, record.radicado, s.now, status=Status.RADICADA)
-        records.add_event(s.conn, record.radicado, s.now, "pago_registrado", {"reference": reference.strip(), "amount_cop": amount})
-        outbox.notify(s.conn, s.home, record, "pago_registrado", s.now, s.written, reference=reference.strip(), amount=amount)
+        paid = {"reference": reference.strip(), "amount_cop": amount}
+        records.add_event(s.conn, record.radicado, s.now, "pago_registrado", paid)
+        outbox.notify(s.conn, s.home, record, "pago_registrado", s.now, s.written, reference=paid["reference"],
+                      amount=amount)  # fmt: skip
         send_welcome(s, record)
 
 
@@ -175,12 +177,13 @@ def start_loan(home: Home, clock: Clock, radicado: str, representative: Mapping[
         if not vendor.serial:
             raise RefusedOperation(
                 "the vendor has no certificate to lend yet",
-                "issue it once with `minica request vendor certificate`",
+                "issue it once with `minica request loan certificate`",
             )
         changes = {k: v for k, v in (representative or {}).items() if v not in (None, "")}
         stray = sorted(set(changes) - set(REPRESENTATIVE_FIELDS))
         if stray:
-            raise InvalidInput(f"not legal-representative fields: {', '.join(stray)}", "see `request loan start --help`")
+            raise InvalidInput(f"not legal-representative fields: {', '.join(stray)}",
+                               "see `request loan start --help`")
         form = record.form.with_changes(changes, require_representative=False) if changes else record.form
         missing = form.missing_representative_fields()
         if missing:
@@ -282,7 +285,8 @@ def bring_loans_up_to_date(
     ).fetchall()
     for row in rows:
         end = _dt.datetime.fromisoformat(row["end_at"])
-        if records.add_event(conn, row["radicado"], end, "prestamo_vencido", {}, once_key=f"{row['radicado']}:loan-end"):
+        once = f"{row['radicado']}:loan-end"
+        if records.add_event(conn, row["radicado"], end, "prestamo_vencido", {}, once_key=once):
             record = records.load(conn, row["radicado"])
             records.update(conn, record.radicado, end, status=Status.PRESTAMO_VENCIDO)
             outbox.notify(conn, home, record, "prestamo_vencido", end, written, end=end)
