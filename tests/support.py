@@ -65,3 +65,18 @@ def minica_process(
 def files_under(path: Path) -> set[Path]:
     return {p for p in path.rglob("*") if p.is_file()} if path.exists() else set()
 
+
+
+#: xmlsec1 must be told which attributes are Ids (XAdES SignedProperties and the KeyInfo).
+XMLSEC_IDS = ("--id-attr:Id", "http://uri.etsi.org/01903/v1.3.2#:SignedProperties",
+              "--id-attr:Id", "http://www.w3.org/2000/09/xmldsig#:KeyInfo")
+
+
+def xmlsec1_verify(document: Path, *, trusted: Path, untrusted: Path, at: str) -> subprocess.CompletedProcess[str]:
+    """Verify a signed document with xmlsec1 (an independent verifier), trusting only ``trusted``
+    and checking validity at ``at`` ("YYYY-MM-DD HH:MM:SS", UTC); never ``--insecure``."""
+    return subprocess.run(
+        ["xmlsec1", "--verify", "--trusted-pem", str(trusted), "--untrusted-pem", str(untrusted),
+         "--verification-time", at, *XMLSEC_IDS, str(document)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support import PASSWORD, Cli, files_under
+from support import PASSWORD, Cli, files_under, xmlsec1_verify
 
 from minica.ca.hierarchy import Authority
 from minica.storage.home import Home
@@ -16,8 +16,6 @@ from minica.storage.home import Home
 ROOT = Path(__file__).resolve().parents[2]
 HAB = ROOT / "testdata" / "invoice-habilitacion.xml"
 PROD = ROOT / "testdata" / "invoice-produccion.xml"
-XMLSEC_IDS = ["--id-attr:Id", "http://uri.etsi.org/01903/v1.3.2#:SignedProperties",
-              "--id-attr:Id", "http://www.w3.org/2000/09/xmldsig#:KeyInfo"]
 
 
 def _issue(run: Cli, password_file: Path, *extra: str, nit: str = "900373987-9") -> dict:  # type: ignore[type-arg]
@@ -28,9 +26,7 @@ def _issue(run: Cli, password_file: Path, *extra: str, nit: str = "900373987-9")
 
 
 def xmlsec_verify(home: Home, path: Path, at: str = "2026-11-23 12:00:00") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["xmlsec1", "--verify", "--trusted-pem", str(home.root_cert_path), "--untrusted-pem",
-                           str(home.issuing_cert_path), "--verification-time", at, *XMLSEC_IDS, str(path)],
-                          capture_output=True, text=True)
+    return xmlsec1_verify(path, trusted=home.root_cert_path, untrusted=home.issuing_cert_path, at=at)
 
 
 def test_sign_with_the_documents_supplier_nit_and_environment(

@@ -29,11 +29,21 @@ def test_readme_has_exactly_the_two_commands_and_ci_runs_the_test_one() -> None:
 def test_python_api_example_runs(tmp_path: Path) -> None:
     home = Home(tmp_path / "home")
     assert Cli(home, at=None)("quickstart").exit_code == 0
-    [example] = _python_blocks()
+    example = _python_blocks()[0]
     out = subprocess.run([sys.executable, "-c", example], capture_output=True, text=True,
                          env={"MINICA_HOME": str(home.root), "PATH": "/usr/bin:/bin"}, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "True []"
+
+
+def test_mock_ca_example_runs_and_writes_nothing(tmp_path: Path) -> None:
+    example = _python_blocks()[1]
+    assert "MockCA" in example
+    out = subprocess.run([sys.executable, "-c", example], capture_output=True, text=True, cwd=tmp_path,
+                         env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_every_api_path_the_readme_names_exists() -> None:

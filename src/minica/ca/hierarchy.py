@@ -48,6 +48,13 @@ class CaUrls:
 
     base: str
 
+    @classmethod
+    def parse(cls, base_url: str) -> CaUrls:
+        """The URLs under ``base_url`` (http or https), as written into the certificates."""
+        if not base_url.startswith(("http://", "https://")):
+            raise InvalidInput(f"base URL '{base_url}' is not http(s)", "e.g. http://127.0.0.1:8765")
+        return cls(base_url.rstrip("/"))
+
     @property
     def ocsp(self) -> str:
         return f"{self.base}/ocsp"
@@ -124,24 +131,19 @@ def _add_years(moment: _dt.datetime, years: int) -> _dt.datetime:
         return moment.replace(year=moment.year + years, day=28)
 
 
-def create_authority(
-    home: Home,
-    *,
-    now: _dt.datetime,
-    ca_password: bytes | None = None,
-    base_url: str = DEFAULT_BASE_URL,
-    key_size: int = 3072,
-) -> Authority:
-    """Create the root and issuing CA in ``home``; refuses to overwrite an existing CA."""
-    if home.has_ca() or home.root_key_path.exists() or home.issuing_key_path.exists():
-        raise CaExists(
-            f"{home.root} already holds a CA", "use another --home, or remove that folder on purpose"
-        )
-    if not base_url.startswith(("http://", "https://")):
-        raise InvalidInput(f"base URL '{base_url}' is not http(s)", "e.g. http://127.0.0.1:8765")
-    urls = CaUrls(base_url.rstrip("/"))
-    start = now - _BACKDATE
+@dataclass(frozen=True)
+class CaKeys:
+    """A freshly built hierarchy: the root and issuing certificates with their keys."""
 
+    root: x509.Certificate
+    root_key: rsa.RSAPrivateKey
+    issuing: x509.Certificate
+    issuing_key: rsa.RSAPrivateKey
+
+
+def build_hierarchy(*, now: _dt.datetime, urls: CaUrls, key_size: int = 3072) -> CaKeys:
+    """A root CA and an issuing CA under it (pure: nothing is written; see :func:`create_authority`)."""
+    start = now - _BACKDATE
     root_key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
     root_name = ca_name("MINICA MOCK ROOT CA")
     root_ski = x509.SubjectKeyIdentifier.from_public_key(root_key.public_key())
@@ -181,6 +183,25 @@ def create_authority(
         )
         .sign(root_key, hashes.SHA256())
     )
+    return CaKeys(root, root_key, issuing, issuing_key)
+
+
+def create_authority(
+    home: Home,
+    *,
+    now: _dt.datetime,
+    ca_password: bytes | None = None,
+    base_url: str = DEFAULT_BASE_URL,
+    key_size: int = 3072,
+) -> Authority:
+    """Create the root and issuing CA in ``home``; refuses to overwrite an existing CA."""
+    if home.has_ca() or home.root_key_path.exists() or home.issuing_key_path.exists():
+        raise CaExists(
+            f"{home.root} already holds a CA", "use another --home, or remove that folder on purpose"
+        )
+    urls = CaUrls.parse(base_url)
+    keys = build_hierarchy(now=now, urls=urls, key_size=key_size)
+    root_key, root, issuing_key, issuing = keys.root_key, keys.root, keys.issuing_key, keys.issuing
 
     private_dir(home.root)
     private_dir(home.ca_dir)

@@ -21,6 +21,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from minica.ca import profiles
 from minica.ca.hierarchy import (
     Authority,
+    CaUrls,
     authority_information_access,
     crl_distribution_points,
     load_authority,
@@ -129,15 +130,16 @@ class IssuedCertificate:
 
 
 def build_certificate(
-    authority: Authority,
+    issuer: x509.Certificate,
     issuing_key: rsa.RSAPrivateKey,
     public_key: rsa.RSAPublicKey,
     request: IssueRequest,
     *,
+    urls: CaUrls,
     now: _dt.datetime,
     serial: int,
 ) -> x509.Certificate:
-    """The end-entity certificate for ``request``, signed by the issuing CA."""
+    """The end-entity certificate for ``request``, signed by the issuing CA ``issuer`` (pure)."""
     layout = profiles.profile(request.profile)
     subject = layout.build_subject(
         profiles.SubjectData(
@@ -149,7 +151,7 @@ def build_certificate(
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(authority.issuing.subject)
+        .issuer_name(issuer.subject)
         .public_key(public_key)
         .serial_number(serial)
         .not_valid_before(not_before)
@@ -162,13 +164,11 @@ def build_certificate(
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.issuing.public_key()),  # type: ignore[arg-type]
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.public_key()),  # type: ignore[arg-type]
             critical=False,
         )
-        .add_extension(crl_distribution_points(authority.urls.issuing_crl), critical=False)
-        .add_extension(
-            authority_information_access(authority.urls.ocsp, authority.urls.issuing_cert), critical=False
-        )
+        .add_extension(crl_distribution_points(urls.issuing_crl), critical=False)
+        .add_extension(authority_information_access(urls.ocsp, urls.issuing_cert), critical=False)
         .add_extension(
             x509.CertificatePolicies(
                 [x509.PolicyInformation(layout.policy, [x509.UserNotice(None, layout.notice)])]
@@ -200,6 +200,11 @@ def _alt_names(request: IssueRequest) -> list[x509.GeneralName]:
     return names
 
 
+def friendly_name(request: IssueRequest) -> str:
+    """The PKCS#12 friendly name: whose certificate, from which (mock) authority."""
+    return f"{request.name.strip()} ({request.nit.with_dv}) {profiles.profile(request.profile).authority} MOCK"
+
+
 def store_file_name(nit: Nit, serial: int) -> str:
     """``900373987-0_<SERIAL HEX>.p12``: whose it is and which certificate, at a glance."""
     return f"{nit.with_dv}_{serial:X}.p12"
@@ -219,14 +224,13 @@ def issue_certificate(
     issuing_key = authority.issuing_key(ca_password)
     now = clock.now()
     key = rsa.generate_private_key(public_exponent=65537, key_size=request.key_size)
-    layout = profiles.profile(request.profile)
     for _attempt in range(3):  # a 159-bit serial collides with probability ~0; retry anyway
         serial = x509.random_serial_number()
-        certificate = build_certificate(authority, issuing_key, key.public_key(), request, now=now, serial=serial)
-        friendly = f"{request.name.strip()} ({request.nit.with_dv}) {layout.authority} MOCK"
+        certificate = build_certificate(authority.issuing, issuing_key, key.public_key(), request,
+                                        urls=authority.urls, now=now, serial=serial)  # fmt: skip
         p12 = serialize_keystore(
             key=key, certificate=certificate, chain=authority.chain, password=store_password,
-            friendly_name=friendly, profile=request.p12_profile,
+            friendly_name=friendly_name(request), profile=request.p12_profile,
         )
         try:
             paths = _record(home, authority, request, certificate, p12, now, action)
