@@ -50,7 +50,7 @@ def test_every_api_path_the_readme_names_exists() -> None:
     from minica.server.openapi import openapi_document
 
     text = README.read_text(encoding="utf-8")
-    named = set(re.findall(r"\$API(/[\w/{}$.-]+)", text)) | set(re.findall(r"`(/(?:requests|vendor)[\w/$-]*)`", text))
+    named = set(re.findall(r"\$API(/[\w/{}$.-]+)", text)) | set(re.findall(r"`(/(?:requests|vendor)[\w/$-]*)", text))
     templates = [re.compile(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(path)))
                  for path in openapi_document("http://x")["paths"]]
     paths = {"/api/v1" + p.replace("$R", "cdc3cc2c-deaa-4070-bada-5588f305dda4").rstrip("/") for p in named}

@@ -24,7 +24,7 @@ from request_support import (
 from minica.ca.requests import form as request_form
 from minica.ca.requests import process, reminders
 from minica.environment import Environment
-from minica.errors import RefusedOperation, RequestStateError, WeakPassword
+from minica.errors import InvalidInput, RefusedOperation, RequestStateError, WeakPassword
 from minica.storage.database import Database
 from minica.storage.home import Home
 
@@ -97,6 +97,39 @@ def test_first_sign_in_forces_a_password_change_with_the_policy(ca_home, valid_f
     assert not process.login(ca_home, at(), filed.radicado, filed.platform_user, NEW_PLATFORM_PASSWORD)
     with pytest.raises(RefusedOperation):
         process.login(ca_home, at(), filed.radicado, filed.platform_user, temporary)
+    # Failed sign-ins stay in the history (the refusal does not roll them back), without what was typed.
+    history = process.load(ca_home, at(), filed.radicado)[1]["history"]
+    failed = [e for e in history if e["event"] == "ingreso_fallido"]
+    assert len(failed) == 2 and all(e["detail"] == {} for e in failed)
+
+
+def test_a_changed_person_type_needs_its_documents_before_finalizar(ca_home, pdf_file):
+    natural = request_form.validate_form({**FORM, "tipo_persona": "natural"})
+    filed = filed_and_signed_in(ca_home, natural)
+    for kind in ("rut", "documento_identidad"):  # all a persona natural needs
+        process.attach(ca_home, at(hours=2), filed.radicado, kind, pdf_file)
+    for name in ("solicitante", "empresa", "representante", "documentos"):
+        process.save_section(ca_home, at(hours=2), filed.radicado, name)
+    process.save_section(ca_home, at(hours=3), filed.radicado, "empresa", {"tipo-persona": "juridica"})
+    with pytest.raises(RefusedOperation, match="documents missing: camara_comercio"):
+        process.finalize(ca_home, at(hours=3), filed.radicado)
+    process.attach(ca_home, at(hours=4), filed.radicado, "camara_comercio", pdf_file)
+    process.finalize(ca_home, at(hours=4), filed.radicado)
+    assert status(ca_home, filed.radicado) == "completa"
+
+
+def test_free_text_is_bounded_and_printable(ca_home, valid_form, pdf_file):
+    filed = filed_and_signed_in(ca_home, valid_form)
+    complete(ca_home, filed.radicado, pdf_file)
+    with pytest.raises(InvalidInput, match="at most 1000"):
+        process.reject(ca_home, at(hours=3), filed.radicado, "x" * 1001)
+    with pytest.raises(InvalidInput, match="control characters"):
+        process.reject(ca_home, at(hours=3), filed.radicado, "RUT \x1b[31milegible")
+    with pytest.raises(InvalidInput, match="not a usable file name"):
+        process.attach_data(ca_home, at(hours=3), filed.radicado, "rut", "\x9b31m\u202ecod.pdf", b"%PDF-1.4")
+    assert status(ca_home, filed.radicado) == "completa"
+    process.reject(ca_home, at(hours=3), filed.radicado, "El RUT es ilegible.\nCárguelo de nuevo.")
+    assert status(ca_home, filed.radicado) == "rechazada"
 
 
 def test_sections_before_sign_in_are_refused(ca_home, valid_form):

@@ -35,7 +35,8 @@ FIELDS = ["nit", "name", "password", "document", "document_base64", "serial", "e
           "person", "environments", "p12_profile", "key_usage", "technical_key"]
 VALUES: list[Any] = [None, True, 0, -1, 10**30, 1.5, "", "x", "\x00", "900373987-9", "2026-13-45",
                      "keyCompromise", "habilitacion", "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
-                     "<a/>", "<!DOCTYPE a [<!ENTITY x 'y'>]><a>&x;</a>", "%%%", [], {}, ["a"], {"a": 1}]
+                     "<a/>", "<!DOCTYPE a [<!ENTITY x 'y'>]><a>&x;</a>", "%%%", [], {}, ["a"], {"a": 1},
+                     "\ud800", "x\udc00"]
 
 
 @pytest.fixture
@@ -50,7 +51,8 @@ def _ocsp_request(leaf: IssuedCertificate, authority: Authority) -> bytes:
 
 def _assert_4xx_json_or_ok(response: Any, what: str) -> None:
     assert response.status_code < 500, (what, response.status_code, response.text[:300])
-    if response.status_code >= 400 and response.headers.get("content-type", "").startswith("application/json"):
+    if response.status_code >= 400:
+        assert response.headers.get("content-type", "").startswith("application/json"), what
         body = response.json()
         assert body["error"] and "hint" in body, what
 
@@ -126,8 +128,11 @@ REQUEST_FIELDS = [*REQUEST_FORM, "password", "password_confirmation", "channel",
                   "kind", "filename", "content_base64", "reason", "detail", "reference", "amount_cop", "loan_days",
                   "price_cop", "nit", "name"]
 REQUEST_VALUES: list[Any] = [*VALUES, PASSWORD, "vendor", "dian", "rut", "../x.pdf", "JVBERi0xLjQK", "Antioquia",
-                             {"email": 1}, {"ciudad": "Envigado"}, {"x": None}, 10**6, -5, 2**63, "a" * 5000]
-ODD_RADICADOS = ["x", "%00", "..%2F..", "ñandú", "A" * 3000, "cdc3cc2c-deaa-4070-bada-5588f305dda4", " "]
+                             {"email": 1}, {"ciudad": "Envigado"}, {"x": None}, {"\ud800": "x"}, 10**6, -5, 2**63,
+                             "a" * 5000, "\ud800", "a\udfffb", "\x9b31m\u202e.pdf", "\x01", "línea\nnueva"]
+#: Sent as they are (the client percent-encodes what a URL cannot hold; the server decodes it).
+ODD_RADICADOS = ["x", "\x00", "../..", "..\\..", "ñandú", "A" * 3000, "cdc3cc2c-deaa-4070-bada-5588f305dda4", " ",
+                 "\ud800"]
 
 
 def test_request_api_fuzz_never_5xx(client: TestClient, authority: Authority) -> None:
@@ -141,7 +146,7 @@ def test_request_api_fuzz_never_5xx(client: TestClient, authority: Authority) ->
     rng = random.Random(5)
     for case in range(500):
         method, path = rng.choice(REQUEST_ENDPOINTS)
-        odd = urllib.parse.quote(rng.choice(ODD_RADICADOS))
+        odd = urllib.parse.quote(rng.choice(ODD_RADICADOS), safe="", errors="surrogatepass")
         one = "/api/v1/requests/" + (rng.choice(radicados) if rng.random() < 0.8 else odd)
         path = path.replace("{one}", one)
         kind = case % 5
@@ -157,11 +162,12 @@ def test_request_api_fuzz_never_5xx(client: TestClient, authority: Authority) ->
         response = client.request(method, path, content=content, headers=headers)
         _assert_4xx_json_or_ok(response, f"{method} {path[:80]} case {case}: {content[:120]!r}")
     for radicado_text in ODD_RADICADOS:
-        quoted = urllib.parse.quote(radicado_text)
+        quoted = urllib.parse.quote(radicado_text, safe="", errors="surrogatepass")
         for path in (f"/api/v1/requests/{quoted}", f"/api/v1/requests/{quoted}/loan/letter"):
             _assert_4xx_json_or_ok(client.get(path, headers=AUTH), path[:80])
     for path in ("/api/v1/outbox?radicado=%00", "/api/v1/outbox/0", "/api/v1/outbox/-1", "/api/v1/outbox/x.eml",
-                 "/api/v1/outbox/" + "9" * 40, "/api/v1/vendor/settings", "/api/v1/requests"):
+                 "/api/v1/outbox/" + "9" * 40, "/api/v1/outbox/" + "9" * 5000, "/api/v1/outbox/%ED%A0%80",
+                 "/api/v1/outbox/" + "9" * 5000 + ".eml", "/api/v1/vendor/settings", "/api/v1/requests"):
         _assert_4xx_json_or_ok(client.get(path, headers=AUTH), path[:80])
     big = client.post(f"/api/v1/requests/{radicado}/documents", headers=AUTH, content=b" " * (MAX_UPLOAD_BODY + 1))
     assert big.status_code == 413 and big.json()["error"]

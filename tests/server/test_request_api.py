@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from server_support import TOKEN, RunningServer, call
 from starlette.testclient import TestClient
-from support import NOW, PASSWORD, REQUEST_FORM
+from support import NOW, PASSWORD, REQUEST_FORM, files_under
 
 from minica.ca.hierarchy import Authority
 from minica.ca.requests.pdf import simple_pdf
@@ -67,7 +67,7 @@ def test_the_whole_process_over_http_issues_a_certificate_that_signs(
     # Nothing can be saved before signing in; the first sign-in must change the password.
     status, refused = call(server, "POST", f"{one}/sections/solicitante", {})
     assert status == 409 and "sign in first" in refused["hint"]
-    status, wrong = call(server, "POST", f"{one}/login", {"user": user, "password": "Otra#Clave1"})
+    status, wrong = call(server, "POST", f"{one}/login", {"user": "Otra#Clave1", "password": temporary})
     assert status == 403 and "wrong platform user or password" in wrong["error"]
     status, must = call(server, "POST", f"{one}/login", {"user": user, "password": temporary})
     assert status == 409 and "must be changed" in must["error"]
@@ -102,14 +102,17 @@ def test_the_whole_process_over_http_issues_a_certificate_that_signs(
     assert "stores" not in certificate and "BEGIN CERTIFICATE" in certificate["certificate_pem"]
 
     # The view: history in order, the e-mails (no server paths), the new e-mail address.
-    status, view = call(server, "GET", one, token=None)
+    assert call(server, "GET", one, token=None)[0] == 401  # personal data: the token again
+    status, view = call(server, "GET", one)
     assert status == 200 and view["status"] == "aprobada" and view["serial"] == certificate["serial"]
     assert view["form"]["email"] == "certificados@acme.example.co"
     events = [e["event"] for e in view["history"]]
     assert events[0] == "radicada" and events[-1] == "aprobada" and "finalizada" in events
+    assert events.count("ingreso_fallido") == 1 and "Otra#Clave1" not in str(view)  # recorded, not what was typed
+    assert str(home.root) not in str(view)  # no server paths anywhere, history included
     assert [e["kind"] for e in view["emails"]] == ["bienvenida", "completa", "emitido"]
     assert all("file" not in e for e in view["emails"]) and all("path" not in d for d in view["documents"])
-    status, rows = call(server, "GET", "/api/v1/requests", token=None)
+    status, rows = call(server, "GET", "/api/v1/requests")
     assert status == 200 and [r["radicado"] for r in rows["requests"]] == [radicado]
 
     # The certificate is in both stores under the form's password, and the API signs with it.
@@ -160,6 +163,16 @@ def test_simultaneous_approvals_issue_one_certificate(server: RunningServer, hom
     assert len(list((home.root / "stores").rglob("*.p12"))) == 2
 
 
+def test_simultaneous_vendor_certificates_issue_one(server: RunningServer, home: Home, authority: Authority) -> None:
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        replies = list(pool.map(
+            lambda _: call(server, "POST", "/api/v1/vendor/certificate", {"password": PASSWORD}), range(3)))
+    assert sorted(status for status, _ in replies) == [201, 409, 409], replies
+    assert len(call(server, "GET", "/api/v1/certificates", token=None)[1]["certificates"]) == 1
+    status, settings = call(server, "GET", "/api/v1/vendor/settings", token=None)
+    assert status == 200 and settings["vendor_serial"] == next(b["serial"] for s, b in replies if s == 201)
+
+
 def _end_of_day(days: int) -> dt.datetime:
     """A moment just after the end of day ``days`` counted from NOW (Bogotá's midnight)."""
     return (NOW + dt.timedelta(days=days)).replace(hour=23, minute=59, second=59) + dt.timedelta(seconds=2)
@@ -177,7 +190,7 @@ def test_rejection_reminders_and_expiry_follow_the_servers_clock(home: Home, aut
     assert day3.post("/api/v1/requests/tick", headers=AUTH).json()["applied"] == []  # once only
 
     late = _app(home, NOW + dt.timedelta(days=16))
-    view = late.get(one).json()  # reading catches up too
+    view = late.get(one, headers=AUTH).json()  # reading catches up too
     assert view["status"] == "caducada"
     kinds = [e["kind"] for e in view["emails"]]
     assert kinds[-4:] == ["recordatorio_dia_3", "recordatorio_dia_7", "aviso_caducidad", "caducada"]
@@ -191,7 +204,7 @@ def test_identity_failure_ends_the_request(home: Home, authority: Authority) -> 
     one = f"/api/v1/requests/{radicado}"
     ended = client.post(f"{one}/identity-failed", headers=AUTH, json={"detail": "cédula no coincide"})
     assert ended.status_code == 200 and ended.json()["status"] == "identidad_fallida"
-    view = client.get(one).json()
+    view = client.get(one, headers=AUTH).json()
     assert view["emails"][-1]["kind"] == "identidad_fallida" and not view["keystore_password_sealed"]
     refused = client.post(f"{one}/approve", headers=AUTH)
     assert refused.status_code == 409 and refused.json()["error"].endswith("it is identidad_fallida")
@@ -210,7 +223,7 @@ def test_a_bad_form_names_every_problem_and_files_nothing(home: Home, authority:
     wrong_type = client.post("/api/v1/requests", json={**REQUEST_FORM, "nit": 900373987, "password": PASSWORD},
                              headers=AUTH)
     assert wrong_type.status_code == 422 and "'nit' must be a string" in wrong_type.json()["error"]
-    assert client.get("/api/v1/requests").json()["requests"] == []
+    assert client.get("/api/v1/requests", headers=AUTH).json()["requests"] == []
     assert not (home.root / "outbox").exists() or not any((home.root / "outbox").iterdir())
 
 
@@ -281,7 +294,8 @@ def test_the_vendor_loan_and_payment_over_the_api(home: Home, authority: Authori
     assert kinds == ["pago_registrado", "bienvenida"]
 
 
-MUTATING = [
+NEEDS_TOKEN = [
+    ("GET", "/api/v1/requests"), ("GET", "/api/v1/requests/{r}"),
     ("POST", "/api/v1/requests"), ("POST", "/api/v1/requests/tick"), ("POST", "/api/v1/requests/{r}/login"),
     ("POST", "/api/v1/requests/{r}/sections/empresa"), ("POST", "/api/v1/requests/{r}/documents"),
     ("POST", "/api/v1/requests/{r}/finalize"), ("POST", "/api/v1/requests/{r}/approve"),
@@ -293,28 +307,49 @@ MUTATING = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path"), MUTATING)
-def test_changes_and_secrets_need_the_token(home: Home, authority: Authority, method: str, path: str) -> None:
+def _state(home: Home) -> tuple[Any, ...]:
+    """Everything a refused call must leave alone: files, requests with history, vendor settings."""
+    from minica.ca.requests import process, vendor
+
+    clock = FixedClock(NOW)
+    views = [process.load(home, clock, r["radicado"])[1] for r in process.list_requests(home, clock)]
+    return (files_under(home.root), views, vendor.current_settings(home))
+
+
+@pytest.mark.parametrize(("method", "path"), NEEDS_TOKEN)
+def test_the_process_needs_the_token_and_a_refusal_changes_nothing(
+    home: Home, authority: Authority, method: str, path: str
+) -> None:
     client = _app(home, NOW)
     radicado = client.post("/api/v1/requests", headers=AUTH, json={**REQUEST_FORM, "password": PASSWORD}).json()[
         "radicado"]
-    before = client.get(f"/api/v1/requests/{radicado}").json()
-    for headers in ({}, {"Authorization": "Bearer not-the-token-at-all"}):
-        reply = client.request(method, path.replace("{r}", radicado), headers=headers, json={})
+    body = {**REQUEST_FORM, "password": PASSWORD, "reason": "x", "reference": "R-1", "loan_days": 5}
+    before = _state(home)
+    for headers in ({}, {"Authorization": "Bearer not-the-token-at-all"}, {"Authorization": TOKEN}):
+        reply = client.request(method, path.replace("{r}", radicado), headers=headers, json=body)
         assert reply.status_code == 401 and reply.json()["error"] and "WWW-Authenticate" in reply.headers
-    assert client.get(f"/api/v1/requests/{radicado}").json() == before
+    assert _state(home) == before
+    assert client.get("/api/v1/vendor/settings").status_code == 200  # the one open read
+    assert _state(home) == before
 
 
 def test_unknown_radicado_and_section_are_clear_4xx(home: Home, authority: Authority) -> None:
     client = _app(home, NOW)
     unknown = client.post("/api/v1/requests/cdc3cc2c-deaa-4070-bada-5588f305dda4/finalize", headers=AUTH)
     assert unknown.status_code == 404 and "no request with radicado" in unknown.json()["error"]
-    assert client.get("/api/v1/requests/not-a-radicado").status_code == 404
+    assert client.get("/api/v1/requests/not-a-radicado", headers=AUTH).status_code == 404
     radicado = client.post("/api/v1/requests", headers=AUTH, json={**REQUEST_FORM, "password": PASSWORD}).json()[
         "radicado"]
     section = client.post(f"/api/v1/requests/{radicado}/sections/colores", headers=AUTH)
     assert section.status_code == 400 and "unknown section" in section.json()["error"]
-    assert client.get("/api/v1/outbox/999", headers=AUTH).status_code == 404
+    for missing in ("999", "9" * 5000, "0x1", "١٢", "-1"):  # long, hex, Arabic-Indic digits, negative
+        reply = client.get(f"/api/v1/outbox/{missing}", headers=AUTH)
+        assert reply.status_code == 404 and "no e-mail number" in reply.json()["error"], missing
+    first = client.get("/api/v1/outbox", headers=AUTH).json()["emails"][0]
+    next(home.root.glob(f"outbox/{first['id']:06d}-*.eml")).unlink()  # someone removed the file
+    for suffix in ("", ".eml"):
+        gone = client.get(f"/api/v1/outbox/{first['id']}{suffix}", headers=AUTH)
+        assert gone.status_code == 404 and "missing from the outbox folder" in gone.json()["error"]
 
 
 def test_every_api_route_is_described_in_openapi(home: Home, authority: Authority) -> None:
@@ -327,9 +362,29 @@ def test_every_api_route_is_described_in_openapi(home: Home, authority: Authorit
     served = {(re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path), method.lower())
               for route in inner.routes if route.path.startswith("/api/v1/")
               for method in route.methods if method != "HEAD"}  # fmt: skip
-    assert served and served <= described, served - described
+    described_api = {(path, method) for path, method in described if path.startswith("/api/v1/")}
+    assert served and served == described_api, (served - described_api, described_api - served)
     for (path, method) in served:
         op = spec["paths"][path][method]
         if method == "post" or path.startswith("/api/v1/outbox") or path.endswith("/letter"):
             needs_token = not path.endswith(("/check", "/verify"))
             assert ("security" in op) == needs_token, (path, method)
+
+
+def test_openapi_says_which_bodies_are_required(home: Home, authority: Authority) -> None:
+    """An empty body is refused (400) exactly where the description marks the body required."""
+    client = _app(home, NOW)
+    spec = client.get("/api/v1/openapi.json").json()
+    checked = 0
+    for path, ops in spec["paths"].items():
+        op = ops.get("post")
+        if not path.startswith("/api/v1/") or op is None:
+            continue
+        concrete = path.replace("{radicado}", "cdc3cc2c-deaa-4070-bada-5588f305dda4").replace("{serial}", "0A")
+        concrete = concrete.replace("{section}", "empresa")
+        reply = client.post(concrete, headers=AUTH)
+        empty_refused = reply.status_code == 400 and "body is empty" in reply.json()["error"]
+        assert empty_refused == op.get("requestBody", {}).get("required", False), (path, reply.text)
+        checked += 1
+    assert checked >= 18
+

@@ -128,6 +128,8 @@ def test_bad_input_raises_minica_errors(ca: MockCA) -> None:
         ca.issue("900373987-1", "ACME S.A.S.")
     with pytest.raises(MinicaError):
         ca.issue("900373987-9", "ACME S.A.S.", profile="verisign")
+    with pytest.raises(MinicaError, match="control characters"):
+        ca.issue("900373987-9", "ACME\nS.A.S.")
     with pytest.raises(NotFound):
         MockCA(now=NOW).revoke(ca.issue("900373987-9", "ACME S.A.S."))  # another CA's certificate
     with pytest.raises(ValueError, match="timezone-aware"):

@@ -80,6 +80,8 @@ class IssueRequest:
             raise TypeError("IssueRequest.nit must be a Nit (use Nit.parse)")
         if not self.name or not self.name.strip():
             raise InvalidInput("the razón social (--name) is empty", "give the company or person name")
+        if not self.name.isprintable():
+            raise InvalidInput("the name holds control characters", "give the razón social as plain text")
         if len(self.name) > 64:
             raise InvalidInput(
                 f"the name has {len(self.name)} characters; X.509 allows 64", "shorten it"

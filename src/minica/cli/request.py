@@ -187,7 +187,7 @@ def section(app: AppContext, radicado: str, name: str, assignments: tuple[str, .
         key, sep, value = item.partition("=")
         if not sep:
             raise InvalidInput(f"'{item}' is not FIELD=VALUE", "e.g. --set email=facturas@empresa.com.co")
-        changes[key.strip().replace("-", "_")] = value
+        changes[key] = value
     pending = process.save_section(app.home, app.clock, radicado, name, changes)
     click.echo(f"section {name} saved" + (f"; pending: {', '.join(pending)}" if pending else "; every section saved"))
 

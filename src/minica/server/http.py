@@ -46,10 +46,17 @@ class ApiError(Exception):
         self.status, self.error, self.hint, self.headers = status, error, hint, headers
 
 
+class ErrorResponse(JSONResponse):
+    """A refusal's JSON, ASCII-escaped: an error may quote the caller's input, whatever it holds."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
 def error_response(
     status: int, error: str, hint: str = "", headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse({"error": error, "hint": hint}, status_code=status, headers=headers)
+    return ErrorResponse({"error": error, "hint": hint}, status_code=status, headers=headers)
 
 
 def status_for(exc: MinicaError) -> int:
@@ -96,6 +103,12 @@ async def read_json(request: Request, limit: int = MAX_JSON_BODY, *, optional: b
         data = json.loads(body)
     except (ValueError, RecursionError):
         raise ApiError(400, "the request body is not valid JSON", "send a JSON object, UTF-8") from None
+    if b"\\u" in body:  # only an escape can smuggle a lone surrogate, which no text may hold
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ApiError(400, "the JSON body holds an unpaired UTF-16 surrogate (\\ud800-\\udfff)",
+                           "send real characters") from None
     if not isinstance(data, dict):
         raise ApiError(400, f"the JSON body is a {type(data).__name__}, not an object", "send a JSON object")
     return data
@@ -121,7 +134,7 @@ async def api_error_handler(_request: Request, exc: Exception) -> Response:
 async def minica_error_handler(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, MinicaError)
     if isinstance(exc, InvalidRequestForm):  # every broken rule, by field, for forms to mark
-        return JSONResponse({"error": exc.what, "hint": exc.hint, "problems": exc.problems}, status_code=422)
+        return ErrorResponse({"error": exc.what, "hint": exc.hint, "problems": exc.problems}, status_code=422)
     return error_response(status_for(exc), exc.what, exc.hint)
 
 

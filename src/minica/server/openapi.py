@@ -15,12 +15,12 @@ _JSON = {"application/json": {"schema": {"type": "object"}}}
 
 def _op(summary: str, *, body: dict[str, Any] | None = None, auth: bool = False, ok: str = "200",
         errors: tuple[str, ...] = ("400", "413", "422"), params: list[dict[str, Any]] | None = None,
-        content: dict[str, Any] | None = None) -> dict[str, Any]:
+        content: dict[str, Any] | None = None, body_required: bool = True) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": summary, "responses": {ok: {"description": "ok", "content": content or _JSON}}}
     for code in errors + (("401",) if auth else ()):
         op["responses"][code] = _ERROR
     if body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        op["requestBody"] = {"required": body_required, "content": {"application/json": {"schema": body}}}
     if auth:
         op["security"] = [{"bearer": []}]
     if params:
@@ -52,20 +52,20 @@ _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer
 
 
 def _step(summary: str, body: dict[str, Any] | None = None, errors: tuple[str, ...] = _STEP_ERRORS,
-          ok: str = "200") -> dict[str, Any]:
+          ok: str = "200", body_required: bool = True) -> dict[str, Any]:
     """A request-process operation: token, the radicado in the path, 409 when the state forbids it."""
-    return _op(summary, auth=True, params=_RADICADO, body=body, errors=errors, ok=ok)
+    return _op(summary, auth=True, params=_RADICADO, body=body, errors=errors, ok=ok, body_required=body_required)
 
 
 def request_paths() -> dict[str, Any]:
     """The request process of DIAN's guides (``minica request …``) under ``/api/v1/requests``."""
     one = "/api/v1/requests/{radicado}"
-    section = [*_RADICADO, {"name": "section", "in": "path", "required": True,
-                            "schema": {"enum": list(SECTIONS)}}]
+    section = [*_RADICADO, {"name": "section", "in": "path", "required": True, "schema": _S,
+                            "description": "one of " + ", ".join(SECTIONS)}]
     settings = _obj([], loan_days={"type": "integer"}, price_cop={"type": "integer"})
     return {
         "/api/v1/requests": {
-            "get": _op("every request, in filing order (short view)", errors=()),
+            "get": _op("every request, in filing order (short view)", auth=True, errors=()),
             "post": _op(
                 "file DIAN's request form (radicar); 422 lists every broken rule in 'problems'", auth=True,
                 ok="201", errors=("400", "409", "413", "422"),
@@ -76,14 +76,15 @@ def request_paths() -> dict[str, Any]:
         },
         "/api/v1/requests/tick": {"post": _op("apply every reminder, expiry and loan end due by now", auth=True,
                                               errors=())},
-        one: {"get": _op("one request: status, sections, progress, documents, history, e-mails",
+        one: {"get": _op("one request: status, sections, progress, documents, history, e-mails", auth=True,
                          errors=("400", "404"), params=_RADICADO)},
         one + "/login": {"post": _step(
             "sign in to the CA's platform; the first sign-in must set new_password (403: wrong user or password)",
             _obj(["user", "password"], user=_S, password=_S, new_password=_S), _STEP_ERRORS + ("403",))},
         one + "/sections/{section}": {"post": {**_step(
             "save a section (Guardar sección), optionally changing its fields",
-            _obj([], fields={"type": "object", "additionalProperties": _S})), "parameters": section}},
+            _obj([], fields={"type": "object", "additionalProperties": _S}), body_required=False),
+            "parameters": section}},
         one + "/documents": {"post": _step("upload a document (PDF, at most 1 MB)", _obj(
             ["kind", "filename", "content_base64"], kind={"enum": list(DOCUMENT_KINDS)}, **_UPLOAD), ok="201")},
         one + "/finalize": {"post": _step("Finalizar: lock the form and send it to review")},
@@ -91,11 +92,13 @@ def request_paths() -> dict[str, Any]:
         one + "/reject": {"post": _step("reject the documents: the form reopens and the reminders start",
                                         _obj(["reason"], reason=_S))},
         one + "/identity-failed": {"post": _step("identity validation failed: the request ends",
-                                                 _obj([], detail=_S))},
+                                                 _obj([], detail=_S), body_required=False)},
         one + "/payment": {"post": _step("vendor: record the payment of a one-year certificate", _obj(
-            ["reference"], reference=_S, amount_cop={"type": "integer"}, **_REPRESENTATIVE,
+            ["reference"], reference=_S, amount_cop={"type": "integer", "minimum": 0, "maximum": 10**12},
+            **_REPRESENTATIVE,
             autoridad_certificacion={"enum": ["gse", "andes", "certicamara"]}))},
-        one + "/loan": {"post": _step("vendor: use the vendor's loaned certificate", _obj([], **_REPRESENTATIVE))},
+        one + "/loan": {"post": _step("vendor: use the vendor's loaned certificate", _obj([], **_REPRESENTATIVE),
+                                      body_required=False)},
         one + "/loan/letter": {
             "get": _op("vendor: the exoneration letter to sign (PDF)", auth=True, params=_RADICADO,
                        errors=("400", "404", "409"), content={"application/pdf": {"schema": _BINARY}}),

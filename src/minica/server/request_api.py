@@ -4,9 +4,10 @@ The same thin shape as :mod:`minica.server.api`: type-check the body, call one f
 :mod:`minica.ca.requests` in a worker thread, answer JSON. Every call brings the process up to the
 server's clock first (reminders, expiry, loan ends), exactly as every CLI command does.
 
-Reading a request (list, show) is open like the certificate list; everything that changes a
-request needs the bearer token, and so do the outbox and the exoneration letter: the welcome
-e-mail holds the platform's temporary password.
+Every endpoint of the process needs the bearer token, reads too: a request holds personal data
+(the legal representative's identity document, e-mail, phone), the welcome e-mail holds the
+platform's temporary password, and reading a request applies whatever is due (e-mails included).
+Only the vendor's settings are open to read.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ def _document_json(doc: Document) -> dict[str, Any]:
 def _public_view(view: dict[str, Any]) -> dict[str, Any]:
     """A request's view without server-side file paths (the client cannot use them)."""
     shown = dict(view)
+    shown["history"] = [{**e, "detail": {k: v for k, v in e["detail"].items() if k != "stores"}}
+                        for e in view["history"]]  # fmt: skip
     shown["documents"] = [{k: v for k, v in d.items() if k != "path"} for d in view["documents"]]
     shown["emails"] = [{k: v for k, v in e.items() if k != "file"} for e in view["emails"]]
     return shown
@@ -125,19 +128,21 @@ class RequestApi:
             Route(one + "/loan/letter", self.letter, methods=["GET"]),
             Route(one + "/loan/letter", self.upload_letter, methods=["POST"]),
             Route("/api/v1/outbox", self.list_outbox, methods=["GET"]),
-            Route("/api/v1/outbox/{id:int}", self.message, methods=["GET"]),
-            Route("/api/v1/outbox/{id:int}.eml", self.message_eml, methods=["GET"]),
+            Route("/api/v1/outbox/{id}.eml", self.message_eml, methods=["GET"]),  # before {id}: it would match
+            Route("/api/v1/outbox/{id}", self.message, methods=["GET"]),
             Route("/api/v1/vendor/certificate", self.vendor_certificate, methods=["POST"]),
             Route("/api/v1/vendor/settings", self.vendor_settings, methods=["GET", "POST"]),
         ]
 
     # --- reading -------------------------------------------------------------------------------
 
-    async def list_requests(self, _request: Request) -> JSONResponse:
+    async def list_requests(self, request: Request) -> JSONResponse:
+        require_token(request, self.token)
         rows = await run_in_threadpool(process.list_requests, self.home, self.clock)
         return JSONResponse({"requests": rows})
 
     async def show(self, request: Request) -> JSONResponse:
+        require_token(request, self.token)
         _record, view = await run_in_threadpool(process.load, self.home, self.clock, request.path_params["radicado"])
         return JSONResponse(_public_view(view))
 
@@ -155,7 +160,7 @@ class RequestApi:
         stray = sorted(set(fields.data) - known - extra)
         data: dict[str, Any] = {name: fields.text(name) for name in fields.data if name in known}
         data.update({name: "" for name in stray})  # the form names unknown fields with the others
-        password = fields.required_text("password")
+        password = fields.text("password") or ""  # a missing one is named with the form's other problems
         confirmation = fields.text("password_confirmation")
 
         def work() -> dict[str, Any]:
@@ -292,12 +297,13 @@ class RequestApi:
 
     async def vendor_settings(self, request: Request) -> JSONResponse:
         """GET shows the loan period and price; POST changes them (token)."""
-        days = price = None
         if request.method == "POST":
             require_token(request, self.token)
             fields = Fields(await read_json(request))
             days, price = fields.integer("loan_days"), fields.integer("price_cop")
-        current = await run_in_threadpool(lambda: vendor.configure(self.home, loan_days=days, price_cop=price))
+            current = await run_in_threadpool(lambda: vendor.configure(self.home, loan_days=days, price_cop=price))
+        else:
+            current = await run_in_threadpool(vendor.current_settings, self.home)
         return JSONResponse({"loan_days": current.loan_days, "price_cop": current.price_cop,
                              "vendor_nit": current.nit, "vendor_serial": current.serial})
 
@@ -318,7 +324,7 @@ class RequestApi:
     async def message(self, request: Request) -> JSONResponse:
         """One e-mail: its headers and plain-text body."""
         require_token(request, self.token)
-        entry, data = await run_in_threadpool(self._message, int(request.path_params["id"]))
+        entry, data = await run_in_threadpool(self._message, request.path_params["id"])
         parsed = email.message_from_bytes(data, policy=email.policy.default)
         part = parsed.get_body(preferencelist=("plain",))
         text = part.get_content() if part is not None else ""
@@ -328,15 +334,22 @@ class RequestApi:
     async def message_eml(self, request: Request) -> Response:
         """One e-mail exactly as sent (RFC 5322)."""
         require_token(request, self.token)
-        _entry, data = await run_in_threadpool(self._message, int(request.path_params["id"]))
+        _entry, data = await run_in_threadpool(self._message, request.path_params["id"])
         return Response(data, media_type="message/rfc822")
 
-    def _message(self, number: int) -> tuple[outbox.OutboxEntry, bytes]:
+    def _message(self, text: str) -> tuple[outbox.OutboxEntry, bytes]:
+        missing = NotFound(f"no e-mail number {text[:20]} in the outbox", "list them with GET /api/v1/outbox")
+        if not (text.isascii() and text.isdigit() and len(text) <= 18):
+            raise missing
         with Database.open(self.home) as db:
-            found = [e for e in outbox.entries(db.connection, self.home) if e.id == number]
+            found = [e for e in outbox.entries(db.connection, self.home) if e.id == int(text)]
         if not found:
-            raise NotFound(f"no e-mail number {number} in the outbox", "list them with GET /api/v1/outbox")
-        return found[0], found[0].path.read_bytes()
+            raise missing
+        try:
+            return found[0], found[0].path.read_bytes()
+        except OSError:
+            raise NotFound(f"the file of e-mail {text} is missing from the outbox folder ({found[0].path.name})",
+                           "someone removed it; the other e-mails are still there") from None
 
     async def _status(self, radicado: str, **extra: Any) -> JSONResponse:
         """A request's short view after a change, with ``extra`` facts about the change."""

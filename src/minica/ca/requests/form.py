@@ -229,7 +229,9 @@ def validate_form(
 
     places = divipola.load()
     departamento = ciudad = None
-    dep_text, city_text = _text(data, "departamento"), _text(data, "ciudad")
+    # ``*_codigo`` are what ``request show --json`` prints, so a shown form can be filed again.
+    dep_text = _text(data, "departamento") or _text(data, "departamento_codigo")
+    city_text = _text(data, "ciudad") or _text(data, "ciudad_codigo")
     if not dep_text:
         problems["departamento"] = "is required (a DANE DIVIPOLA departamento, name or code)"
     else:

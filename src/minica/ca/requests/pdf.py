@@ -30,7 +30,7 @@ def upload_name(name: str) -> str:
     """The name an upload is recorded under: the last path component, printable, at most
     :data:`MAX_NAME` characters. It is only shown, never used as a path on disk."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    if not base or base in (".", "..") or any(ord(c) < 32 or ord(c) == 127 for c in base):
+    if not base or base in (".", "..") or not base.isprintable():
         raise InvalidInput(f"'{name[:40]}' is not a usable file name", "give a plain name such as rut.pdf")
     if len(base) > MAX_NAME:
         stem, dot, ext = base.rpartition(".")

@@ -160,31 +160,41 @@ def login(
             "SELECT platform_password_hash FROM requests WHERE radicado = ?", (record.radicado,)
         ).fetchone()[0]
         if user.strip() != record.platform_user or not stored or not platform.password_matches(password, stored):
-            records.add_event(s.conn, record.radicado, s.now, "ingreso_fallido", {"user": user})
-            raise WrongCredentials(
-                "wrong platform user or password",
-                "use the user and temporary password of the welcome e-mail (`minica request outbox`)",
-            )
-        if record.must_change_password and not new_password:
-            raise RefusedOperation(
-                "first sign-in: the temporary password must be changed",
-                "give a new password (--new-password-file, or answer the prompt)",
-            )
-        changed = False
-        if new_password:
-            require_strong_password(new_password)
-            if new_password == password:
-                raise InvalidInput("the new password is the same as the current one", "choose a different one")
-            records.update(
-                s.conn, record.radicado, s.now,
-                platform_password_hash=platform.hash_password(new_password), must_change_password=0,
-            )  # fmt: skip
-            records.add_event(s.conn, record.radicado, s.now, "contrasena_cambiada", {})
-            changed = True
-        records.add_event(s.conn, record.radicado, s.now, "ingreso", {"user": record.platform_user})
-        if record.status is Status.RADICADA:
-            records.update(s.conn, record.radicado, s.now, status=Status.EN_DILIGENCIAMIENTO)
-        return changed
+            # Committed before refusing; what was typed is not recorded: it may be a password.
+            records.add_event(s.conn, record.radicado, s.now, "ingreso_fallido", {})
+            changed = None
+        else:
+            changed = _sign_in(s, record, password, new_password)
+    if changed is None:
+        raise WrongCredentials(
+            "wrong platform user or password",
+            "use the user and temporary password of the welcome e-mail (`minica request outbox`)",
+        )
+    return changed
+
+
+def _sign_in(s: Step, record: records.RequestRecord, password: str, new_password: str | None) -> bool:
+    """A sign-in with the right credentials: the forced change of the temporary password."""
+    if record.must_change_password and not new_password:
+        raise RefusedOperation(
+            "first sign-in: the temporary password must be changed",
+            "give a new password (--new-password-file, or answer the prompt)",
+        )
+    changed = False
+    if new_password:
+        require_strong_password(new_password)
+        if new_password == password:
+            raise InvalidInput("the new password is the same as the current one", "choose a different one")
+        records.update(
+            s.conn, record.radicado, s.now,
+            platform_password_hash=platform.hash_password(new_password), must_change_password=0,
+        )  # fmt: skip
+        records.add_event(s.conn, record.radicado, s.now, "contrasena_cambiada", {})
+        changed = True
+    records.add_event(s.conn, record.radicado, s.now, "ingreso", {"user": record.platform_user})
+    if record.status is Status.RADICADA:
+        records.update(s.conn, record.radicado, s.now, status=Status.EN_DILIGENCIAMIENTO)
+    return changed
 
 
 def save_section(
@@ -196,7 +206,7 @@ def save_section(
     again any number of times until Finalizar.
     """
     name = platform.parse_section(section)
-    changes = dict(changes or {})
+    changes = {key.strip().replace("-", "_"): value for key, value in (changes or {}).items()}
     with step(home, clock) as s:
         record = records.load(s.conn, radicado)
         _require(record, "edit", *EDITABLE)
@@ -271,6 +281,15 @@ def finalize(home: Home, clock: Clock, radicado: str) -> None:
                 f"cannot finalize request {record.radicado}: sections not saved: {', '.join(pending)}",
                 "save each with `minica request section RADICADO NAME`",
             )
+        # The form may have changed since the documents section was saved (e.g. natural → jurídica).
+        present = {d.kind for d in records.documents(s.conn, record.radicado)}
+        missing = [k for k in platform.required_documents(record.form) if k not in present]
+        if missing:
+            raise RefusedOperation(
+                f"cannot finalize request {record.radicado}: documents missing: "
+                + ", ".join(f"{k} ({platform.DOCUMENT_KINDS[k]})" for k in missing),
+                "upload each one with `minica request attach RADICADO --kind KIND FILE.pdf`",
+            )
         correction = record.status is Status.RECHAZADA
         records.update(s.conn, record.radicado, s.now, status=Status.COMPLETA, finalized_at=records.iso(s.now))
         records.add_event(
@@ -335,6 +354,7 @@ def reject(home: Home, clock: Clock, radicado: str, reason: str) -> None:
 
     if not reason.strip():
         raise InvalidInput("a rejection needs a reason", "say what to correct, e.g. --reason 'RUT ilegible'")
+    records.require_short(reason, "the rejection reason", 1000)
     with step(home, clock) as s:
         record = records.load(s.conn, radicado)
         _require(record, "reject", Status.COMPLETA)
@@ -352,6 +372,7 @@ def reject(home: Home, clock: Clock, radicado: str, reason: str) -> None:
 
 def identity_failed(home: Home, clock: Clock, radicado: str, detail: str = "") -> None:
     """Identity validation failed: e-mail pointing to support; the request ends."""
+    records.require_short(detail, "the detail", 1000)
     with step(home, clock) as s:
         record = records.load(s.conn, radicado)
         _require(record, "end", Status.RADICADA, Status.EN_DILIGENCIAMIENTO, Status.COMPLETA, Status.RECHAZADA)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from minica.ca.requests.form import RequestForm
-from minica.errors import NotFound
+from minica.errors import InvalidInput, NotFound
 
 
 class Status(str, enum.Enum):
@@ -222,3 +222,12 @@ def set_setting(conn: sqlite3.Connection, name: str, value: str | None) -> None:
             " ON CONFLICT(name) DO UPDATE SET value = excluded.value",
             (name, value),
         )
+
+
+def require_short(text: str, what: str, limit: int) -> None:
+    """Free text that goes into the history and the e-mails: printable lines, at most ``limit``
+    characters (a reason is a sentence, not a file)."""
+    if len(text) > limit:
+        raise InvalidInput(f"{what} has {len(text):,} characters; at most {limit} are kept", "shorten it")
+    if not all(line.isprintable() for line in text.splitlines()):
+        raise InvalidInput(f"{what} holds control characters", "write plain text")

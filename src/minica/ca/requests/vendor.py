@@ -48,6 +48,8 @@ DEFAULT_VENDOR_NIT = "901000000"
 DEFAULT_VENDOR_NAME = "PROVEEDOR TECNOLOGICO MOCK S.A.S."
 
 
+_CLAIM = "vendor_certificate_claim"
+_CLAIM_LAPSE = _dt.timedelta(minutes=10)
 #: The largest amount of money minica records (a trillion pesos; SQLite integers stop at 2**63).
 MAX_COP = 10**12
 
@@ -72,6 +74,12 @@ def settings(conn: sqlite3.Connection) -> VendorSettings:
 
 def _save(conn: sqlite3.Connection, value: VendorSettings) -> None:
     records.set_setting(conn, "vendor", json.dumps(value.__dict__))
+
+
+def current_settings(home: Home) -> VendorSettings:
+    """The loan period, the price and the vendor's certificate, read only."""
+    with Database.open(home) as db:
+        return settings(db.connection)
 
 
 def configure(home: Home, *, loan_days: int | None = None, price_cop: int | None = None) -> VendorSettings:
@@ -100,18 +108,31 @@ def issue_vendor_certificate(
     name: str = DEFAULT_VENDOR_NAME,
     ca_password: bytes | None = None,
 ) -> IssuedCertificate:
-    """Issue the vendor's certificate (once per home) that companies borrow."""
-    with Database.open(home) as db:
-        if settings(db.connection).serial:
+    """Issue the vendor's certificate (once per home) that companies borrow.
+
+    The home is claimed first, in its own transaction, so that simultaneous calls issue one
+    certificate and refuse the others; a claim left by a crashed call lapses after 10 minutes.
+    """
+    vendor_nit = Nit.parse(nit)
+    request = IssueRequest(nit=vendor_nit, name=name, person=PersonType.JURIDICA, profile="gse")
+    now = clock.now()
+    with Database.open(home) as db, db.transaction() as conn:
+        current = settings(conn)
+        if current.serial:
             raise RefusedOperation(
-                f"this home already has the vendor's certificate (serial {settings(db.connection).serial})",
+                f"this home already has the vendor's certificate (serial {current.serial})",
                 "companies borrow that one; see it with `minica certs show SERIAL`",
             )
-    vendor_nit = Nit.parse(nit)
-    issued = issue_certificate(
-        home, IssueRequest(nit=vendor_nit, name=name, person=PersonType.JURIDICA, profile="gse"),
-        store_password=store_password, clock=clock, ca_password=ca_password, action="vendor-certificate",
-    )  # fmt: skip
+        claimed = records.get_setting(conn, _CLAIM)
+        if claimed and abs(now - _dt.datetime.fromisoformat(claimed)) < _CLAIM_LAPSE:
+            raise RefusedOperation("the vendor's certificate is being issued right now", "wait for it and look again")
+        records.set_setting(conn, _CLAIM, records.iso(now))
+    try:
+        issued = issue_certificate(home, request, store_password=store_password, clock=clock,
+                                   ca_password=ca_password, action="vendor-certificate")  # fmt: skip
+    finally:
+        with Database.open(home) as db, db.transaction() as conn:
+            records.set_setting(conn, _CLAIM, None)
     with Database.open(home) as db, db.transaction() as conn:
         current = settings(conn)
         _save(conn, VendorSettings(issued.serial_hex, vendor_nit.with_dv, name, current.loan_days, current.price_cop))
@@ -133,6 +154,7 @@ def pay(
     """
     if not reference.strip():
         raise InvalidInput("a payment needs its reference", "give --reference, e.g. the receipt number")
+    records.require_short(reference, "the payment reference", 100)
     with step(home, clock) as s:
         record = records.load(s.conn, radicado)
         _require(record, "record a payment for", Status.PENDIENTE_PAGO)
