@@ -57,8 +57,8 @@ def minica_process(
     """Run the real console script (a separate process), as a user would."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "minica", *args], capture_output=True, text=True, env=full_env,
-        timeout=timeout, check=False,
+        [sys.executable, "-m", "minica", *args], capture_output=True, text=True, errors="backslashreplace",
+        env=full_env, timeout=timeout, check=False,
     )
 
 

@@ -32,7 +32,7 @@ def check_digit(number: str) -> int:
 class Nit:
     """A NIT (número de identificación tributaria) and its check digit.
 
-    Build it with :meth:`parse`, which accepts ``900373987``, ``900373987-0``, ``900.373.987-0``
+    Build it with :meth:`parse`, which accepts ``900373987``, ``900373987-9``, ``900.373.987-9``
     and refuses a wrong check digit, naming the right one.
     """
 
@@ -53,12 +53,12 @@ class Nit:
 
     @property
     def with_dv(self) -> str:
-        """``900373987-0``: how DIAN and people write it."""
+        """``900373987-9``: how DIAN and people write it."""
         return f"{self.number}-{self.dv}"
 
     @property
     def concatenated(self) -> str:
-        """``9003739870``: NIT and DV with nothing between, as Andes SCD and Certicámara encode it."""
+        """``9003739879``: NIT and DV with nothing between, as Andes SCD and Certicámara encode it."""
         return f"{self.number}{self.dv}"
 
     def __str__(self) -> str:
@@ -70,7 +70,7 @@ class Nit:
         match = _NIT_TEXT.match(text or "")
         if not match:
             raise InvalidNit(
-                f"'{text}' is not a NIT", "write the digits, optionally with -DV, e.g. 900373987-0"
+                f"'{text}' is not a NIT", "write the digits, optionally with -DV, e.g. 900373987-9"
             )
         number = re.sub(r"[.\s]", "", match.group(1)).lstrip("0") or "0"
         nit = cls(number)

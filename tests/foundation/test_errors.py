@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -124,3 +125,19 @@ def test_password_never_reaches_database_or_logs(
     raw = b"".join(p.read_bytes() for p in home.root.glob("minica.db*"))
     assert PASSWORD.encode() not in raw
     assert b"PRIVATE KEY" not in raw
+
+
+def test_arguments_that_are_not_utf8_get_a_clear_error(tmp_path: Path, password_file: Path) -> None:
+    """A shell can pass bytes that are not UTF-8 (Python sees lone surrogates): still one line."""
+    home = str(tmp_path / "h")
+    assert minica_process("--home", home, "init").returncode == 0
+    odd = os.fsdecode(b"\xff")
+    for args in (["issue", "--nit", "900373987-9", "--name", "ACME" + odd, "--password-file", str(password_file)],
+                 ["issue", "--nit", "9003" + odd, "--name", "ACME", "--password-file", str(password_file)],
+                 ["certs", "show", odd], ["revoke", odd], ["request", "show", odd], ["request", "outbox", odd],
+                 ["request", "finalize", odd], ["verify", str(tmp_path / odd)]):
+        result = minica_process("--home", home, *args)
+        assert result.returncode == 2, (args, result.stderr)
+        _assert_one_line(result.stderr, "")
+        assert "unexpected" not in result.stderr, (args, result.stderr)
+    assert not (tmp_path / "h" / "stores").exists()

@@ -208,7 +208,7 @@ def friendly_name(request: IssueRequest) -> str:
 
 
 def store_file_name(nit: Nit, serial: int) -> str:
-    """``900373987-0_<SERIAL HEX>.p12``: whose it is and which certificate, at a glance."""
+    """``900373987-9_<SERIAL HEX>.p12``: whose it is and which certificate, at a glance."""
     return f"{nit.with_dv}_{serial:X}.p12"
 
 

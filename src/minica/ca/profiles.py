@@ -161,7 +161,7 @@ def nits_in_name(name: x509.Name) -> list[str]:
 
 
 def _split_dv(digits: str, *, with_dv: bool) -> str:
-    """``9003739870`` → ``900373987-0`` when the last digit is a valid DV, else the digits."""
+    """``9003739879`` → ``900373987-9`` when the last digit is a valid DV, else the digits."""
     head, tail = digits[:-1], digits[-1]
     if len(head) >= 5 and check_digit(head) == int(tail) and (with_dv or len(digits) == 10):
         return f"{head}-{tail}"

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from minica.ca.requests import form as request_form
-from minica.ca.requests import outbox, process, vendor
+from minica.ca.requests import outbox, process, records, vendor
 from minica.ca.requests.steps import StepReport
 from minica.cli.context import (
     AppContext,
@@ -264,7 +264,7 @@ def tick(app: AppContext) -> None:
 def outbox_(app: AppContext, radicado: str | None) -> None:
     """The e-mails sent (one .eml file each in <home>/outbox/)."""
     with Database.open(app.home) as db:
-        entries = outbox.entries(db.connection, app.home, radicado.strip().lower() if radicado else None)
+        entries = outbox.entries(db.connection, app.home, records.parse_radicado(radicado) if radicado else None)
     rows = [{"at": e.at.isoformat(), "kind": e.kind, "radicado": e.radicado, "to": e.recipient,
              "subject": e.subject, "file": str(e.path), "delivered": e.delivered_at is not None}
             for e in entries]  # fmt: skip

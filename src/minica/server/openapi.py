@@ -106,7 +106,7 @@ def request_paths() -> dict[str, Any]:
                 ["filename", "content_base64"], **_UPLOAD)),
         },
         "/api/v1/outbox": {"get": _op("the e-mails sent (the welcome e-mail holds the temporary password)",
-                                      auth=True, errors=(), params=[{"name": "radicado", "in": "query",
+                                      auth=True, errors=("404",), params=[{"name": "radicado", "in": "query",
                                                                      "schema": _S}])},
         "/api/v1/outbox/{id}": {"get": _op("one e-mail: headers and plain-text body", auth=True, errors=("404",),
                                            params=[_ID])},

@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from minica.ca import registry
 from minica.ca.requests import form as request_form
-from minica.ca.requests import outbox, process, vendor
+from minica.ca.requests import outbox, process, records, vendor
 from minica.ca.requests.pdf import MAX_BYTES
 from minica.ca.requests.records import Document
 from minica.ca.requests.steps import StepReport
@@ -316,7 +316,7 @@ class RequestApi:
 
         def work() -> list[dict[str, Any]]:
             with Database.open(self.home) as db:
-                found = outbox.entries(db.connection, self.home, radicado.strip().lower() if radicado else None)
+                found = outbox.entries(db.connection, self.home, records.parse_radicado(radicado) if radicado else None)
                 return [_entry_json(e) for e in found]
 
         return JSONResponse({"emails": await run_in_threadpool(work)})

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import enum
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -98,14 +99,29 @@ def iso(when: _dt.datetime) -> str:
     return when.astimezone(_dt.timezone.utc).isoformat()
 
 
+_RADICADO = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def parse_radicado(text: str) -> str:
+    """A radicado as stored (a lower-case UUID), or :class:`NotFound`: nothing else can be one."""
+    wanted = text.strip().lower()
+    if not _RADICADO.fullmatch(wanted):
+        raise _no_request(text)
+    return wanted
+
+
+def _no_request(radicado: str) -> NotFound:
+    return NotFound(
+        f"no request with radicado {radicado[:60]}",
+        "list the requests with `minica request list` and copy the radicado exactly",
+    )
+
+
 def load(conn: sqlite3.Connection, radicado: str) -> RequestRecord:
     """The request with this radicado, or :class:`NotFound`."""
-    row = conn.execute("SELECT * FROM requests WHERE radicado = ?", (radicado.strip().lower(),)).fetchone()
+    row = conn.execute("SELECT * FROM requests WHERE radicado = ?", (parse_radicado(radicado),)).fetchone()
     if row is None:
-        raise NotFound(
-            f"no request with radicado {radicado}",
-            "list the requests with `minica request list` and copy the radicado exactly",
-        )
+        raise _no_request(radicado)
     return _record(row)
 
 
