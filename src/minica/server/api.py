@@ -124,7 +124,7 @@ class Api:
 
     async def show(self, request: Request) -> JSONResponse:
         record = await run_in_threadpool(registry.get_certificate, self.home, request.path_params["serial"])
-        return JSONResponse({**record_json(record, self.clock.now()), "certificate_pem": record.cert_pem})
+        return JSONResponse(record_json(record, self.clock.now(), with_pem=True))
 
     async def issue(self, request: Request) -> JSONResponse:
         require_token(request, self.token)
@@ -152,7 +152,7 @@ class Api:
             issued = issue_certificate(self.home, issue_request, store_password=password, clock=self.clock,
                                        ca_password=self.ca_password)
             record = registry.get_certificate(self.home, issued.serial_hex)
-            return {**record_json(record, self.clock.now()), "certificate_pem": record.cert_pem}
+            return record_json(record, self.clock.now(), with_pem=True)
 
         return JSONResponse(await run_in_threadpool(work), status_code=201)
 
@@ -226,8 +226,11 @@ class Api:
         return JSONResponse(await run_in_threadpool(work))
 
 
-def record_json(record: registry.CertificateRecord, now: _dt.datetime) -> dict[str, Any]:
+def record_json(record: registry.CertificateRecord, now: _dt.datetime, *, with_pem: bool = False) -> dict[str, Any]:
+    """A certificate as the API shows it: its status at ``now``, never server paths; the PEM on request."""
     data = record.to_json()
+    if with_pem:
+        data["certificate_pem"] = record.cert_pem
     data.pop("stores", None)  # server-side paths are none of the client's business
     data["status"] = "revoked" if record.revoked_by(now) else (
         "expired" if now > record.not_after else "not_yet_valid" if now < record.not_before else "valid"

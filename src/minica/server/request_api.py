@@ -220,7 +220,7 @@ class RequestApi:
         def work() -> dict[str, Any]:
             issued = process.approve(self.home, self.clock, radicado, ca_password=self.ca_password)
             record = registry.get_certificate(self.home, issued.serial_hex)
-            certificate = {**record_json(record, self.clock.now()), "certificate_pem": record.cert_pem}
+            certificate = record_json(record, self.clock.now(), with_pem=True)
             return {"radicado": radicado.strip().lower(), "status": "aprobada", "certificate": certificate}
 
         return JSONResponse(await run_in_threadpool(work))
