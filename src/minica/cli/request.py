@@ -265,9 +265,7 @@ def outbox_(app: AppContext, radicado: str | None) -> None:
     """The e-mails sent (one .eml file each in <home>/outbox/)."""
     with Database.open(app.home) as db:
         entries = outbox.entries(db.connection, app.home, records.parse_radicado(radicado) if radicado else None)
-    rows = [{"at": e.at.isoformat(), "kind": e.kind, "radicado": e.radicado, "to": e.recipient,
-             "subject": e.subject, "file": str(e.path), "delivered": e.delivered_at is not None}
-            for e in entries]  # fmt: skip
+    rows = [e.to_json() for e in entries]
 
     def human() -> None:
         if not rows:

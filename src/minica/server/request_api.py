@@ -86,8 +86,7 @@ def _public_view(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def _entry_json(entry: outbox.OutboxEntry) -> dict[str, Any]:
-    return {"id": entry.id, "at": colombian(entry.at).isoformat(), "kind": entry.kind, "radicado": entry.radicado,
-            "to": entry.recipient, "subject": entry.subject, "delivered": entry.delivered_at is not None}
+    return {k: v for k, v in entry.to_json().items() if k != "file"}  # a server path is no use to a client
 
 
 def _with_report(body: dict[str, Any], report: StepReport) -> dict[str, Any]:

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
+from typing import Any
 
 from minica.ca.requests import mail, records
+from minica.clock import colombian
 from minica.errors import InvalidInput
 from minica.storage.database import Database
 from minica.storage.files import atomic_write, private_dir
@@ -57,6 +59,12 @@ class OutboxEntry:
     path: Path
     delivered_at: _dt.datetime | None
     delivery_error: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """Stable keys for ``request outbox --json``, ``request show`` and the API (which drops ``file``)."""
+        return {"id": self.id, "at": colombian(self.at).isoformat(), "kind": self.kind, "radicado": self.radicado,
+                "to": self.recipient, "subject": self.subject, "file": str(self.path),
+                "delivered": self.delivered_at is not None}  # fmt: skip
 
 
 def parse_smtp(text: str) -> SmtpSettings:

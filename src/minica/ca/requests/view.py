@@ -86,11 +86,7 @@ def request_view(
             {"at": _when(e.at), "event": e.kind, "detail": e.detail}
             for e in records.events(conn, record.radicado)
         ],
-        "emails": [
-            {"at": _when(e.at), "kind": e.kind, "to": e.recipient, "subject": e.subject,
-             "file": str(e.path), "delivered": e.delivered_at is not None}
-            for e in outbox.entries(conn, home, record.radicado)
-        ],  # fmt: skip
+        "emails": [e.to_json() for e in outbox.entries(conn, home, record.radicado)],
     }
     if record.rejected_at is not None:
         sent = {e.kind for e in records.events(conn, record.radicado)
