@@ -1,7 +1,9 @@
 """Stateless verification of a DIAN XAdES-EPES signed UBL document.
 
 ``verify_document`` parses the given bytes once (hardened, :func:`~minica.signing.xmlsafe.parse_xml`),
-locates the one ``ds:Signature``, refuses signature-wrapping shapes, verifies every reference digest
+locates the one ``ds:Signature``, refuses signature-wrapping shapes and content the signature does
+not cover that a reader could take for the document (an allow-list of DIAN's signature profile,
+:mod:`~minica.signing.checks_signature_shape`), verifies every reference digest
 and the SignatureValue in document context, checks the XAdES signed properties against DIAN's
 policy, then the certificate (validity at ``at``, key usage, chain, revocation) and, when the
 secrets are given, the CUFE/CUDE/CUNE. Every step becomes a :class:`~minica.signing.report.Check`
@@ -19,6 +21,7 @@ from minica.clock import UTC, require_aware
 from minica.signing import checks_properties as props
 from minica.signing import checks_trust as trust_checks
 from minica.signing.checks_crypto import verify_document_digest, verify_fragments
+from minica.signing.checks_signature_shape import check_signature_shape
 from minica.signing.checks_structure import Checks, locate
 from minica.signing.cufe import key_checks
 from minica.signing.report import Check, VerificationResult
@@ -70,6 +73,7 @@ def verify_document(
     if parts is None:
         out.items.extend(document_checks)
         return _result(out, intact=False, signature_valid=False, trusted=False)
+    check_signature_shape(parts, root, out)
 
     fragments_intact, signature_valid = verify_fragments(parts, out)
 
