@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Installs everything minica's tests need and runs the whole suite:
-#   - system tools the tests call as independent peers: openssl, xmlsec1, a JDK's keytool
-#     (apt-get, only those that are missing);
-#   - a virtual environment in .venv with minica and its test dependencies.
-# Extra arguments go to pytest, e.g. ./scripts/test.sh -k keystore
+# Installs everything minica's tests need and runs the whole suite twice:
+#   - system tools the tests call as independent peers: openssl, xmlsec1, a JDK's keytool, and
+#     libfaketime's faketime (runs a tool at a test's fixed instant) — apt-get, only what is missing;
+#   - a virtual environment in .venv with minica and its test dependencies;
+#   - pytest, then pytest again with the wall clock moved years ahead: a test that reads the wall
+#     clock instead of its fixed clock fails the day it is written, not the day the clock passes it.
+# Extra arguments go to both pytest runs, e.g. ./scripts/test.sh -k keystore
+# MINICA_TEST_SHIFT sets the move (default +7y, a libfaketime offset); "off" runs only the first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +14,7 @@ missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v xmlsec1 >/dev/null 2>&1 || missing+=(xmlsec1)
 command -v keytool >/dev/null 2>&1 || missing+=(default-jdk-headless)
+command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 if ((${#missing[@]})); then
   echo "installing system packages: ${missing[*]}"
   sudo=""
@@ -23,6 +27,23 @@ python="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
-exec .venv/bin/python -m pytest "$@"
+pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
+"${pip[@]}" --upgrade pip
+"${pip[@]}" -e '.[test]'
+# Debian's libfaketime 0.9.10 breaks Python's sleeps and timed locks when the whole interpreter runs
+# shifted (time.sleep fails with EINVAL, Event.wait never returns); python-libfaketime builds a
+# fixed copy of the same library, used here only for the shifted run.
+"${pip[@]}" 'libfaketime>=3'
+
+.venv/bin/python -m pytest "$@"
+
+shift_by="${MINICA_TEST_SHIFT:-+7y}"
+if [ "$shift_by" = "off" ]; then
+  exit 0
+fi
+shifted_lib="$(.venv/bin/python -c 'import os, libfaketime
+env = libfaketime.get_reload_information()[1]
+print(os.path.join(env["LD_LIBRARY_PATH"], env["LD_PRELOAD"]))')"
+echo "== the same suite with the clock moved $shift_by (libfaketime) =="
+LD_PRELOAD="$shifted_lib" FAKETIME="$shift_by" FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_NO_CACHE=1 \
+  exec .venv/bin/python -m pytest "$@"

@@ -62,6 +62,17 @@ def minica_process(
     )
 
 
+def at_instant(moment: dt.datetime = NOW) -> list[str]:
+    """The prefix that runs a tool (openssl, …) as if it were ``moment``, via libfaketime.
+
+    Tools that read the wall clock without an option to set it (``openssl req -x509`` makes a
+    certificate valid from *now*; ``openssl ocsp`` judges thisUpdate/nextUpdate against *now*) must
+    live at the test's instant too, or the test depends on the day it runs.
+    """
+    utc = moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    return ["env", "TZ=UTC", "faketime", "-f", f"@{utc}"]
+
+
 def files_under(path: Path) -> set[Path]:
     return {p for p in path.rglob("*") if p.is_file()} if path.exists() else set()
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
-from support import PASSWORD, Cli, files_under, xmlsec1_verify
+from support import NOW, PASSWORD, Cli, at_instant, files_under, xmlsec1_verify
 
 from minica.ca.hierarchy import Authority
 from minica.storage.home import Home
@@ -94,8 +95,9 @@ def test_wrong_environment_store_refused(authority: Authority, run: Cli, passwor
 
 def test_foreign_keystore_needs_trust(authority: Authority, run: Cli, password_file: Path, tmp_path: Path) -> None:
     key, cert, p12 = tmp_path / "k.pem", tmp_path / "c.pem", tmp_path / "foreign.p12"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-subj", "/CN=EMPRESA REAL/serialNumber=900373987", "-days", "3650",
+    # openssl makes the certificate valid from "now": a minute before the test's signing time.
+    subprocess.run([*at_instant(NOW - dt.timedelta(minutes=1)), "openssl", "req", "-x509", "-newkey", "rsa:2048",
+                    "-nodes", "-keyout", str(key), "-out", str(cert), "-subj", "/CN=EMPRESA REAL/serialNumber=900373987", "-days", "3650",
                     "-addext", "keyUsage=critical,digitalSignature,nonRepudiation"], check=True, capture_output=True)
     subprocess.run(["openssl", "pkcs12", "-export", "-inkey", str(key), "-in", str(cert), "-out", str(p12),
                     "-passout", f"pass:{PASSWORD}"], check=True, capture_output=True)

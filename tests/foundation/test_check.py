@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support import PASSWORD, Cli
+from support import PASSWORD, Cli, at_instant
 
 from minica.ca.hierarchy import Authority
 
@@ -63,8 +63,8 @@ def test_revoked_certificate_is_reported(authority: Authority, run: Cli, passwor
 def test_foreign_p12_and_pem_across_time(tmp_path: Path, authority: Authority, run: Cli, password_file: Path) -> None:
     """A keystore made by openssl (legacy RC2-40, as older real CAs deliver) is untrusted here."""
     key, cert, p12 = tmp_path / "k.pem", tmp_path / "c.pem", tmp_path / "foreign.pfx"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-subj", "/CN=EMPRESA REAL S.A.S./serialNumber=9005295133/C=CO", "-days", "400"],
+    subprocess.run([*at_instant(), "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-subj", "/CN=EMPRESA REAL S.A.S./serialNumber=9005295133/C=CO", "-days", "400"],
                    check=True, capture_output=True)
     subprocess.run(["openssl", "pkcs12", "-export", "-legacy", "-inkey", str(key), "-in", str(cert), "-out", str(p12),
                     "-passout", f"pass:{PASSWORD}"], check=True, capture_output=True)

@@ -4,6 +4,7 @@ unknown for a serial never issued; responses verify against the CA; GET and cach
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import subprocess
 import urllib.parse
 import urllib.request
@@ -13,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from server_support import RunningServer
-from support import NOW, Cli
+from support import NOW, Cli, at_instant
 
 from minica.ca.hierarchy import Authority
 from minica.ca.issuance import IssuedCertificate
@@ -21,16 +22,15 @@ from minica.ca.ocsp import responder_key_path
 from minica.storage.home import Home
 
 #: OpenSSL checks the chain at the tests' fixed time (-attime); its thisUpdate/nextUpdate check
-#: always uses the wall clock, so -validity_period allows the distance to the fixed time (2 days).
+#: reads the wall clock, so openssl runs at the test's instant (libfaketime), a minute after NOW.
 ATTIME = str(int(NOW.timestamp()) + 60)
-LEEWAY = str(2 * 86400)
 
 
 def openssl_ocsp(server: RunningServer, home: Home, tmp_path: Path, *target: str,
                  nonce: bool = True) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["openssl", "ocsp", "-issuer", str(home.issuing_cert_path), *target, "-url", f"{server.url}/ocsp",
-         "-CAfile", str(home.root_cert_path), "-attime", ATTIME, "-validity_period", LEEWAY,
+        [*at_instant(NOW + dt.timedelta(minutes=1)), "openssl", "ocsp", "-issuer", str(home.issuing_cert_path),
+         *target, "-url", f"{server.url}/ocsp", "-CAfile", str(home.root_cert_path), "-attime", ATTIME,
          *([] if nonce else ["-no_nonce"]), "-timeout", "10"],
         capture_output=True, text=True, timeout=30,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ def test_signature_with_chain_in_keyinfo_verifies(
 
 
 def test_signxml_verifies_too(
-    unsigned_path: Path, pki: Any, sign: Callable[..., bytes], tmp_path: Path
+    unsigned_path: Path, pki: Any, sign: Callable[..., bytes], tmp_path: Path, signing_time: dt.datetime
 ) -> None:
     """A second, independent verifier (signxml resolves ``#id`` through ``@Id``)."""
     import signxml  # a test dependency: the second, independent verifier
@@ -53,7 +54,7 @@ def test_signxml_verifies_too(
     signed = sign(unsigned_path.read_bytes(), chain=[pki.issuing])
     ca = tmp_path / "root.pem"
     ca.write_bytes(pki.root.public_bytes(serialization.Encoding.PEM))
-    config = signxml.SignatureConfiguration(expect_references=3)
+    config = signxml.SignatureConfiguration(expect_references=3, verification_time=signing_time)
     results = signxml.XMLVerifier().verify(
         signed, ca_pem_file=str(ca), expect_config=config
     )
