@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pdf_samples import signed_letter
 from request_support import FORM, STORE_PASSWORD, at
 from support import Cli
 
@@ -24,7 +25,7 @@ def test_signing_with_the_loaned_certificate_stops_when_the_loan_ends(ca_home: H
     ).radicado
     vendor.start_loan(ca_home, at(), radicado, {k: FORM[k] for k in request_form.REPRESENTATIVE_FIELDS})
     letter = tmp_path / "carta-firmada.pdf"
-    letter.write_bytes(vendor.exoneration_letter(ca_home, at(), radicado))
+    letter.write_bytes(signed_letter(vendor.exoneration_letter(ca_home, at(), radicado)))
     vendor.upload_letter(ca_home, at(days=1), radicado, letter)
     with Database.open(ca_home) as db:
         serial = vendor.settings(db.connection).serial

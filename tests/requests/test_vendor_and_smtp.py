@@ -8,6 +8,7 @@ import email.policy
 from pathlib import Path
 
 import pytest
+from pdf_samples import signed_letter
 from request_support import FORM, STORE_PASSWORD, at, outbox_messages, temporary_password
 
 from minica.ca.requests import form as request_form
@@ -72,7 +73,7 @@ def _loan(home, tmp_path: Path) -> tuple[str, Path]:
     assert letter.startswith(b"%PDF-1.4") and letter.rstrip().endswith(b"%%EOF")
     assert b"Mar\xeda Jos\xe9 P\xe9rez G\xf3mez" in letter and b"1020304050" in letter
     signed = tmp_path / "carta-firmada.pdf"
-    signed.write_bytes(letter)
+    signed.write_bytes(signed_letter(letter))
     return radicado, signed
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import email
 import email.policy
 import re
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ from minica.storage.home import Home
 from minica.storage.keystore import read_keystore
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "requests"))  # for ``pdf_samples``
+from pdf_samples import signed_letter  # noqa: E402
+
 HAB = ROOT / "testdata" / "invoice-habilitacion.xml"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 NEW_PLATFORM_PASSWORD = "Plataforma#1"
@@ -274,12 +278,13 @@ def test_the_vendor_loan_and_payment_over_the_api(home: Home, authority: Authori
     letter = client.get(f"{one}/loan/letter", headers=AUTH)
     assert letter.status_code == 200 and letter.headers["content-type"] == "application/pdf"
     assert letter.content.startswith(b"%PDF-") and b"Carta de exoneraci" in letter.content
-    signed_letter = {"filename": "carta-firmada.pdf", "content_base64": base64.b64encode(letter.content).decode()}
-    started = client.post(f"{one}/loan/letter", headers=AUTH, json=signed_letter)
+    signed = base64.b64encode(signed_letter(letter.content)).decode()
+    upload = {"filename": "carta-firmada.pdf", "content_base64": signed}
+    started = client.post(f"{one}/loan/letter", headers=AUTH, json=upload)
     assert started.status_code == 200 and started.json()["status"] == "prestamo_activo"
     loan = started.json()["loan"]
     assert dt.datetime.fromisoformat(loan["end"]) - dt.datetime.fromisoformat(loan["start"]) == dt.timedelta(days=30)
-    later = _app(home, NOW + dt.timedelta(days=5)).post(f"{one}/loan/letter", headers=AUTH, json=signed_letter)
+    later = _app(home, NOW + dt.timedelta(days=5)).post(f"{one}/loan/letter", headers=AUTH, json=upload)
     assert later.status_code == 200 and later.json()["loan"] == loan  # the first upload fixed the dates
 
     paid = client.post("/api/v1/requests", headers=AUTH,

@@ -1,16 +1,17 @@
 """PDF documents of the process: checking uploads, and writing the exoneration letter.
 
-An upload must really be a PDF (the ``%PDF-`` header first and an ``%%EOF`` marker at the end) of
-at most 1 MB, as the CAs' platforms require. The exoneration letter is a small hand-written
-PDF 1.4 (one page, Helvetica, WinAnsi text), so no PDF library is needed.
+An upload must really be a PDF of at most 1 MB, as the CAs' platforms require: the ``%PDF-``
+header first, an ``%%EOF`` marker at the end, and a document that pypdf opens, with pages and no
+active content (:mod:`minica.ca.requests.pdf_check`, with bounded work). The exoneration letter is
+a small hand-written PDF 1.4 (one page, Helvetica, WinAnsi text).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
+from minica.ca.requests.pdf_check import PdfFacts, read_pdf
 from minica.errors import InvalidInput
 from minica.storage.files import read_input
 
@@ -40,6 +41,11 @@ def upload_name(name: str) -> str:
 
 def check_pdf(data: bytes, name: str) -> str:
     """Refuse anything but a real PDF of at most 1 MB; return its SHA-256 (hex)."""
+    return inspect_pdf(data, name).sha256
+
+
+def inspect_pdf(data: bytes, name: str) -> PdfFacts:
+    """Refuse anything but a real PDF of at most 1 MB (see :func:`read_pdf`); return what was read."""
     if len(data) > MAX_BYTES:
         raise InvalidInput(
             f"{name} has {len(data):,} bytes, more than the 1 MB (1,048,576 bytes) allowed",
@@ -55,7 +61,7 @@ def check_pdf(data: bytes, name: str) -> str:
             f"{name} is not a complete PDF (no %%EOF marker at its end)",
             "the file is truncated or damaged: export it to PDF again",
         )
-    return hashlib.sha256(data).hexdigest()
+    return read_pdf(data, name)
 
 
 def _escape(text: str) -> bytes:

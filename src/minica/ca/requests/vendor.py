@@ -8,11 +8,11 @@ until either
 - the company takes the vendor's **loaned certificate** (:func:`start_loan`): it gives its legal
   representative's data (every missing field is named), downloads the exoneration letter
   (:func:`exoneration_letter`, a PDF with that data) and uploads it signed (:func:`upload_letter`,
-  a PDF of at most 1 MB). The loan starts at the *first* upload — later uploads are kept but do
-  not move it — and lasts ``loan_days`` (default :data:`DEFAULT_LOAN_DAYS`). Afterwards
-  :func:`loan_refusal` tells the signing service to refuse, and the company must get its own
-  certificate. The next step of the guides, the DIAN test set in habilitación, is then up to the
-  company.
+  a PDF of at most 1 MB; the letter as generated, unsigned, is refused). The loan starts at the
+  *first* upload — later uploads are kept but do not move it — and lasts ``loan_days`` (default
+  :data:`DEFAULT_LOAN_DAYS`). Afterwards :func:`loan_refusal` tells the signing service to refuse,
+  and the company must get its own certificate. The next step of the guides, the DIAN test set in
+  habilitación, is then up to the company.
 
 The vendor's certificate is issued by this home's CA once (:func:`issue_vendor_certificate`).
 """
@@ -231,32 +231,63 @@ def _loan(conn: sqlite3.Connection, radicado: str) -> sqlite3.Row:
 
 
 def exoneration_letter(home: Home, clock: Clock, radicado: str) -> bytes:
-    """The exoneration letter, as a PDF, with the legal representative's data."""
+    """The exoneration letter, as a PDF, with the legal representative's data.
+
+    Each download is recorded with the SHA-256 of the file and of its page's content, so that the
+    letter uploaded back unchanged (unsigned) can be recognised (:func:`upload_letter_data`).
+    """
     with step(home, clock) as s:
         record = records.load(s.conn, radicado)
         _require(record, "download the letter of", Status.PRESTAMO_PENDIENTE, Status.PRESTAMO_ACTIVO)
-        loan, vendor, form = _loan(s.conn, record.radicado), settings(s.conn), record.form
-        assert form.representante_tipo_documento is not None
-        today = colombian(s.now).strftime("%Y-%m-%d")
-        paragraphs = [
-            f"{form.ciudad.name.title()}, {today}",
-            f"Señores {vendor.name} (NIT {vendor.nit})",
-            f"Radicado: {record.radicado}",
-            f"Yo, {form.representante}, identificado(a) con {form.representante_tipo_documento.value}"
-            f" {form.representante_numero_documento}, en calidad de representante legal de"
-            f" {form.razon_social}, NIT {form.nit.with_dv}, solicito usar temporalmente el certificado"
-            f" digital del proveedor tecnológico (serial {loan['serial']}) para firmar los documentos"
-            f" electrónicos de mi representada durante {loan['days']} días contados desde la carga de"
-            " esta carta firmada.",
-            f"Exonero a {vendor.name} de toda responsabilidad por el contenido de los documentos que"
-            f" {form.razon_social} firme con dicho certificado, y me comprometo a obtener un certificado"
-            " digital propio antes de que termine el préstamo.",
-            "Firma: ______________________________",
-            f"{form.representante} - {form.representante_tipo_documento.value} {form.representante_numero_documento}",
-            "Documento de PRUEBA generado por minica: sin validez legal.",
-        ]
-        records.add_event(s.conn, record.radicado, s.now, "carta_descargada", {})
-        return pdf.simple_pdf("Carta de exoneración de responsabilidad", paragraphs, author="minica")
+        letter = _letter(s.conn, record, s.now)
+        generated = pdf.inspect_pdf(letter, "carta-exoneracion.pdf")
+        records.add_event(s.conn, record.radicado, s.now, "carta_descargada",
+                          {"sha256": generated.sha256, "page_sha256": generated.bare_page_sha256})  # fmt: skip
+        return letter
+
+
+def _letter(conn: sqlite3.Connection, record: records.RequestRecord, now: _dt.datetime) -> bytes:
+    """The letter of ``record`` as generated at ``now``: the same bytes for the same request and day."""
+    loan, vendor, form = _loan(conn, record.radicado), settings(conn), record.form
+    assert form.representante_tipo_documento is not None
+    today = colombian(now).strftime("%Y-%m-%d")
+    paragraphs = [
+        f"{form.ciudad.name.title()}, {today}",
+        f"Señores {vendor.name} (NIT {vendor.nit})",
+        f"Radicado: {record.radicado}",
+        f"Yo, {form.representante}, identificado(a) con {form.representante_tipo_documento.value}"
+        f" {form.representante_numero_documento}, en calidad de representante legal de"
+        f" {form.razon_social}, NIT {form.nit.with_dv}, solicito usar temporalmente el certificado"
+        f" digital del proveedor tecnológico (serial {loan['serial']}) para firmar los documentos"
+        f" electrónicos de mi representada durante {loan['days']} días contados desde la carga de"
+        " esta carta firmada.",
+        f"Exonero a {vendor.name} de toda responsabilidad por el contenido de los documentos que"
+        f" {form.razon_social} firme con dicho certificado, y me comprometo a obtener un certificado"
+        " digital propio antes de que termine el préstamo.",
+        "Firma: ______________________________",
+        f"{form.representante} - {form.representante_tipo_documento.value} {form.representante_numero_documento}",
+        "Documento de PRUEBA generado por minica: sin validez legal.",
+    ]
+    return pdf.simple_pdf("Carta de exoneración de responsabilidad", paragraphs, author="minica")
+
+
+def _generated_letter_pages(conn: sqlite3.Connection, record: records.RequestRecord) -> set[str]:
+    """The SHA-256 of the page content of every letter minica generated for ``record``.
+
+    A download recorded before minica kept that digest is generated again for its day (the letter
+    changes only with the day).
+    """
+    digests: set[str | None] = set()
+    days_again: dict[_dt.date, _dt.datetime] = {}
+    for event in records.events(conn, record.radicado):
+        if event.kind == "carta_descargada":
+            if event.detail.get("page_sha256"):
+                digests.add(event.detail["page_sha256"])
+            else:
+                days_again.setdefault(colombian(event.at).date(), event.at)
+    for when in days_again.values():
+        digests.add(pdf.inspect_pdf(_letter(conn, record, when), "carta-exoneracion.pdf").bare_page_sha256)
+    return {digest for digest in digests if digest}
 
 
 def upload_letter(home: Home, clock: Clock, radicado: str, source: Path) -> tuple[_dt.datetime, _dt.datetime]:
@@ -269,14 +300,23 @@ def upload_letter_data(
 ) -> tuple[_dt.datetime, _dt.datetime]:
     """Upload the signed letter (PDF, at most 1 MB); returns the loan's (start, end).
 
-    The first upload fixes the start; a later upload is stored but changes nothing else.
+    The letter as minica generated it is refused as unsigned: one page whose decoded content is
+    that of a letter downloaded for this request, with nothing on it (no annotation, no form field
+    such as a digital signature), byte for byte or saved again by another program. A scan, or the
+    letter with a drawn or digital signature added, is accepted. The first upload fixes the start;
+    a later upload is stored but changes nothing else.
     """
     filename = pdf.upload_name(filename)
-    digest = pdf.check_pdf(data, filename)
+    uploaded = pdf.inspect_pdf(data, filename)
     with step(home, clock) as s:
         record = records.load(s.conn, radicado)
         _require(record, "upload the letter of", Status.PRESTAMO_PENDIENTE, Status.PRESTAMO_ACTIVO)
-        store_document(s, record.radicado, "carta_exoneracion", filename, data, digest)
+        if uploaded.bare_page_sha256 and uploaded.bare_page_sha256 in _generated_letter_pages(s.conn, record):
+            raise InvalidInput(
+                f"{filename} is the exoneration letter as minica generated it, unsigned",
+                "print it, sign it and scan it (or sign the PDF digitally), then upload that file",
+            )
+        store_document(s, record.radicado, "carta_exoneracion", filename, data, uploaded.sha256)
         loan = _loan(s.conn, record.radicado)
         if loan["start_at"] is not None:
             start, end = _dt.datetime.fromisoformat(loan["start_at"]), _dt.datetime.fromisoformat(loan["end_at"])
