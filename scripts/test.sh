@@ -45,5 +45,5 @@ shifted_lib="$(.venv/bin/python -c 'import os, libfaketime
 env = libfaketime.get_reload_information()[1]
 print(os.path.join(env["LD_LIBRARY_PATH"], env["LD_PRELOAD"]))')"
 echo "== the same suite with the clock moved $shift_by (libfaketime) =="
-LD_PRELOAD="$shifted_lib" FAKETIME="$shift_by" FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_NO_CACHE=1 \
+LD_PRELOAD="$shifted_lib" FAKETIME="$shift_by" FAKETIME_DONT_FAKE_MONOTONIC=1 \
   exec .venv/bin/python -m pytest "$@"

@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from conftest import VECTORS
 from lxml import etree
+from verify_kit import VECTORS
 
 from minica.signing import cufe
 from minica.signing.verifier import verify_document

@@ -11,8 +11,8 @@ import copy
 
 import pytest
 import verify_kit as kit
-from conftest import failing, message
 from lxml import etree
+from verify_kit import failing, message
 
 NS = kit.NS
 CREDIT_NOTE = "Kreo-one__dian-fe19-creditnote.xml"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import verify_kit as kit
-from conftest import AT, FakeRevocations
+from verify_kit import AT, FakeRevocations
 
 from minica.signing import policy, xades
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import verify_kit as kit
-from conftest import FakeRevocations, failing, message
+from verify_kit import FakeRevocations, failing, message
 
 from minica.signing.revocation import Revocation
 

@@ -23,10 +23,10 @@ from pathlib import Path
 import pytest
 import unsigned_shapes as shapes
 import verify_kit as kit
-from conftest import VECTORS, VERDICTS, failing, message
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 from support import XMLSEC_IDS, Cli, xmlsec1_verify
+from verify_kit import VECTORS, VERDICTS, failing, message
 
 from minica.ca.hierarchy import Authority
 from minica.signing import xades

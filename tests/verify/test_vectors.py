@@ -6,8 +6,8 @@ import datetime as dt
 import subprocess
 
 import pytest
-from conftest import VECTORS, VERDICTS, failing
 from lxml import etree
+from verify_kit import VECTORS, VERDICTS, failing
 
 from minica.signing.verifier import verify_document
 

@@ -12,8 +12,8 @@ import time
 
 import pytest
 import verify_kit as kit
-from conftest import failing, message
 from lxml import etree
+from verify_kit import failing, message
 
 from minica.errors import HostileXml, MalformedXml
 from minica.signing.verifier import verify_document

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -20,6 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 from lxml import etree
+
+from minica.signing.revocation import Revocation
+from minica.signing.verifier import VerificationResult
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 XADES = "http://uri.etsi.org/01903/v1.3.2#"
@@ -243,3 +247,46 @@ def swap(data: bytes, old: bytes, new: bytes) -> bytes:
     """Replace exactly one occurrence of ``old`` (byte-level tampering, no re-signing)."""
     assert data.count(old) == 1, (old, data.count(old))
     return data.replace(old, new)
+
+
+# --- shared by the verifier tests (imported by name: 'conftest' is ambiguous across folders) ---
+
+HERE = Path(__file__).resolve().parent
+
+VECTORS = HERE.parent / "vectors" / "dian"
+#: Verdicts from shared/vectors/SOURCES.md (own checker and xmlsec1 agreed on each).
+VERDICTS = {
+    "Kreo-one__dian-fe19-consumidor-final-invoice.xml": "VALID",
+    "Kreo-one__dian-fe19-creditnote.xml": "VALID",
+    "Kreo-one__dian-fe19-debitnote.xml": "VALID",
+    "Kreo-one__dian-fe19-generica-pago-anticipado-invoice.xml": "VALID",
+    "Kreo-one__dian-fe19-generica-invoice.xml": "PARTIAL",
+    "Kreo-one__dian-fe19-ibua-invoice.xml": "PARTIAL",
+    "Kreo-one__dian-fe19-radian-031-reclamo-applicationresponse.xml": "INVALID",
+    "Kreo-one__dian-fe19-creditnote-sin-referencia.xml": "INVALID",
+    "bit4bit__facho-selfsigned-invoice.xml": "VALID",
+}
+#: Verification time for documents signed under the test PKI (signer valid 2025-01-01 → 2027-01-01).
+AT = t("2026-03-01T12:00:00")
+
+
+class FakeRevocations:
+    """A revocation source that knows the serials it was told about."""
+
+    def __init__(self, revoked: dict[int, Revocation] | None = None) -> None:
+        self.revoked = revoked or {}
+        self.asked: list[int] = []
+
+    def revocation_of(self, certificate: x509.Certificate) -> Revocation | None:
+        self.asked.append(certificate.serial_number)
+        return self.revoked.get(certificate.serial_number)
+
+
+
+def failing(result: VerificationResult) -> list[str]:
+    """The rule codes of the failed checks, in order."""
+    return [c.rule for c in result.checks if c.status == "fail"]
+
+
+def message(result: VerificationResult, rule: str) -> str:
+    return " | ".join(c.message for c in result.checks if c.rule == rule and c.status == "fail")

@@ -36,7 +36,7 @@ def crl(app: AppContext, output: Path | None, pem: bool, root: bool, hours: int,
     )
     data = published.pem if pem else published.der
     if output is None:
-        click.get_binary_stream("stdout").write(data)
+        sys.stdout.buffer.write(data)
         return
     atomic_write(output, data, mode=0o644)
     info = {**published.to_json(), "file": str(output), "format": "pem" if pem else "der"}

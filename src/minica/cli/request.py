@@ -9,6 +9,7 @@ prompt. SMTP delivery: ``minica request smtp --host H --port P`` or ``$MINICA_SM
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +75,7 @@ def new(app: AppContext, from_file: Path | None, vendor_channel: bool, password_
         data.update(loaded)
     data.update({k: v for k, v in fields.items() if v is not None})
     optional = set(request_form.REPRESENTATIVE_FIELDS) | {"autoridad_certificacion"} if vendor_channel else set()
-    if not from_file and click.get_text_stream("stdin").isatty():
+    if not from_file and sys.stdin.isatty():
         for key in request_form.FIELDS:
             if key not in data and key not in optional:
                 data[key] = click.prompt(request_form.LABELS[key].capitalize())
