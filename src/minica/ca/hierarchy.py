@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +23,9 @@ from minica.ca import oids
 from minica.errors import CaExists, CaMissing, InvalidInput, RefusedOperation, WrongPassword
 from minica.storage import audit
 from minica.storage.database import Database
-from minica.storage.files import atomic_write, private_dir, rollback_files
+from minica.storage.files import atomic_write, private_dir
 from minica.storage.home import Home
+from minica.storage.recovery import STAGED_CA, home_transaction, recover
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8765"
 ROOT_YEARS = 20
@@ -194,19 +197,25 @@ def create_authority(
     base_url: str = DEFAULT_BASE_URL,
     key_size: int = 3072,
 ) -> Authority:
-    """Create the root and issuing CA in ``home``; refuses to overwrite an existing CA."""
-    if home.has_ca() or home.root_key_path.exists() or home.issuing_key_path.exists():
-        raise CaExists(
-            f"{home.root} already holds a CA", "use another --home, or remove that folder on purpose"
-        )
+    """Create the root and issuing CA in ``home``; refuses to overwrite an existing CA.
+
+    The CA's files are staged in ``ca.partial/`` and moved to ``ca/`` once its rows committed, so
+    a killed ``init`` leaves either no CA or a whole one (see :mod:`minica.storage.recovery`).
+    """
+    if home.has_ca():
+        raise _ca_exists(home)
     urls = CaUrls.parse(base_url)
     keys = build_hierarchy(now=now, urls=urls, key_size=key_size)
     root_key, root, issuing_key, issuing = keys.root_key, keys.root, keys.issuing_key, keys.issuing
 
     private_dir(home.root)
-    private_dir(home.ca_dir)
     config = {"base_url": urls.base, "key_encrypted": bool(ca_password)}
-    with Database.open(home) as db, rollback_files() as written:
+    with home_transaction(home) as write:
+        if home.has_ca() or home.root_key_path.exists() or home.issuing_key_path.exists():
+            raise _ca_exists(home)
+        staged = home.root / STAGED_CA
+        shutil.rmtree(staged, ignore_errors=True)  # only ever a dead init's, and we hold the lock
+        write.written.append(private_dir(staged))
         for path, data, mode in (
             (home.root_key_path, _key_pem(root_key, ca_password), 0o600),
             (home.issuing_key_path, _key_pem(issuing_key, ca_password), 0o600),
@@ -214,20 +223,34 @@ def create_authority(
             (home.issuing_cert_path, issuing.public_bytes(serialization.Encoding.PEM), 0o644),
             (home.config_path, json.dumps(config, indent=2).encode(), 0o600),
         ):
-            atomic_write(path, data, mode=mode, exclusive=True)
-            written.append(path)
-        with db.transaction() as conn:
-            _insert_authority(conn, "root", root, home.root_cert_path, bool(ca_password), now)
-            issuing_id = _insert_authority(
-                conn, "issuing", issuing, home.issuing_cert_path, bool(ca_password), now
-            )
-            audit.record(conn, now, "init", "ca", {
-                "root": root.subject.rfc4514_string(),
-                "issuing": issuing.subject.rfc4514_string(),
-                "key_encrypted": bool(ca_password),
-                "base_url": urls.base,
-            })
+            atomic_write(staged / path.relative_to(home.ca_dir), data, mode=mode, exclusive=True)
+        conn = write.conn
+        _insert_authority(conn, "root", root, home.relative(home.root_cert_path), bool(ca_password), now)
+        issuing_id = _insert_authority(
+            conn, "issuing", issuing, home.relative(home.issuing_cert_path), bool(ca_password), now
+        )
+        audit.record(conn, now, "init", "ca", {
+            "root": root.subject.rfc4514_string(),
+            "issuing": issuing.subject.rfc4514_string(),
+            "key_encrypted": bool(ca_password),
+            "base_url": urls.base,
+        })
+        write.after_commit.append(lambda: _move_into_place(staged, home.ca_dir))
     return Authority(home, root, issuing, urls, bool(ca_password), issuing_id)
+
+
+def _ca_exists(home: Home) -> CaExists:
+    return CaExists(f"{home.root} already holds a CA", "use another --home, or remove that folder on purpose")
+
+
+def _move_into_place(staged: Path, target: Path) -> None:
+    """Rename the committed staged CA to ``ca/`` (an empty ``ca/`` is replaced). If another
+    process already did it while reconciling, there is nothing left to do."""
+    try:
+        os.replace(staged, target)
+    except FileNotFoundError:
+        if not target.exists():
+            raise
 
 
 def _ca_key_usage() -> x509.KeyUsage:
@@ -256,7 +279,7 @@ def authority_information_access(ocsp_url: str, ca_issuers_url: str) -> x509.Aut
 
 
 def _insert_authority(
-    conn: sqlite3.Connection, role: str, cert: x509.Certificate, path: Path, encrypted: bool,
+    conn: sqlite3.Connection, role: str, cert: x509.Certificate, path: str, encrypted: bool,
     now: _dt.datetime,
 ) -> int:
     cur = conn.execute(
@@ -265,7 +288,7 @@ def _insert_authority(
         (
             role, cert.subject.rfc4514_string(), format(cert.serial_number, "X"),
             cert.not_valid_before_utc.isoformat(), cert.not_valid_after_utc.isoformat(),
-            cert.fingerprint(hashes.SHA256()).hex(), str(path), int(encrypted), now.isoformat(),
+            cert.fingerprint(hashes.SHA256()).hex(), path, int(encrypted), now.isoformat(),
         ),
     )
     return int(cur.lastrowid or 0)
@@ -273,6 +296,8 @@ def _insert_authority(
 
 def load_authority(home: Home) -> Authority:
     """The CA of ``home`` (certificates and settings), or :class:`CaMissing`."""
+    if not home.has_ca():
+        recover(home)  # an init killed between its commit and moving the CA into place
     if not home.has_ca():
         raise CaMissing(f"there is no CA in {home.root}", "run 'minica init' (or 'minica quickstart') first")
     root = x509.load_pem_x509_certificate(home.root_cert_path.read_bytes())

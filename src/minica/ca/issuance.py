@@ -1,8 +1,9 @@
 """Issuing end-entity signing certificates into the environments' keystores.
 
 One call does the whole job atomically: a new RSA key, a certificate in the chosen CA profile, one
-PKCS#12 per environment (0600) and the database rows (certificate, store paths, audit). If any step
-fails, the files already written are removed and the transaction rolls back.
+PKCS#12 per environment (0600) and the database rows (certificate, store paths, audit), in one
+journaled transaction (:mod:`minica.storage.recovery`): if any step fails, or the process is killed,
+the home is as it was before.
 """
 
 from __future__ import annotations
@@ -31,10 +32,9 @@ from minica.environment import Environment
 from minica.errors import InvalidInput
 from minica.identity import Nit, PersonType
 from minica.storage import audit
-from minica.storage.database import Database
-from minica.storage.files import rollback_files
 from minica.storage.home import Home
 from minica.storage.keystore import P12Profile, serialize_keystore, write_keystore
+from minica.storage.recovery import HomeWrite, home_transaction
 
 BACKDATE = _dt.timedelta(minutes=1)
 
@@ -220,8 +220,13 @@ def issue_certificate(
     clock: Clock,
     ca_password: bytes | None = None,
     action: str = "issue",
+    into: HomeWrite | None = None,
 ) -> IssuedCertificate:
-    """Issue a certificate for ``request`` into its environments' stores; all or nothing."""
+    """Issue a certificate for ``request`` into its environments' stores; all or nothing.
+
+    With ``into``, the certificate is recorded in that open transaction (so a caller's own rows
+    commit together with it, or not at all); otherwise in a transaction of its own.
+    """
     authority = load_authority(home)
     issuing_key = authority.issuing_key(ca_password)
     now = clock.now()
@@ -235,7 +240,11 @@ def issue_certificate(
             friendly_name=friendly_name(request), profile=request.p12_profile,
         )
         try:
-            paths = _record(home, authority, request, certificate, p12, now, action)
+            if into is not None:
+                paths = _record(into, authority, request, certificate, p12, now, action)
+            else:
+                with home_transaction(home) as write:
+                    paths = _record(write, authority, request, certificate, p12, now, action)
         except sqlite3.IntegrityError:
             continue
         return IssuedCertificate(serial, certificate, paths)
@@ -243,7 +252,7 @@ def issue_certificate(
 
 
 def _record(
-    home: Home,
+    write: HomeWrite,
     authority: Authority,
     request: IssueRequest,
     certificate: x509.Certificate,
@@ -251,36 +260,38 @@ def _record(
     now: _dt.datetime,
     action: str,
 ) -> dict[Environment, Path]:
+    """The certificate's rows and keystores, in ``write``'s transaction. The rows come first: a
+    serial that is taken fails before any file is written."""
+    home, conn = write.home, write.conn
     serial_hex = format(certificate.serial_number, "X")
     paths: dict[Environment, Path] = {}
-    with Database.open(home) as db, rollback_files() as written, db.transaction() as conn:
-        conn.execute(
-            "INSERT INTO certificates (serial, issuer_id, nit, dv, name, person, profile, subject, email,"
-            " not_before, not_after, fingerprint, p12_profile, key_usage_ok, cert_pem, issued_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                serial_hex, authority.issuing_id, request.nit.number, request.nit.dv, request.name.strip(),
-                request.person.value, request.profile, certificate.subject.rfc4514_string(), request.email,
-                certificate.not_valid_before_utc.isoformat(), certificate.not_valid_after_utc.isoformat(),
-                certificate.fingerprint(hashes.SHA256()).hex(), request.p12_profile.value,
-                int(request.key_usage == "signing"), certificate.public_bytes(serialization.Encoding.PEM).decode(),
-                now.isoformat(),
-            ),
+    conn.execute(
+        "INSERT INTO certificates (serial, issuer_id, nit, dv, name, person, profile, subject, email,"
+        " not_before, not_after, fingerprint, p12_profile, key_usage_ok, cert_pem, issued_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            serial_hex, authority.issuing_id, request.nit.number, request.nit.dv, request.name.strip(),
+            request.person.value, request.profile, certificate.subject.rfc4514_string(), request.email,
+            certificate.not_valid_before_utc.isoformat(), certificate.not_valid_after_utc.isoformat(),
+            certificate.fingerprint(hashes.SHA256()).hex(), request.p12_profile.value,
+            int(request.key_usage == "signing"), certificate.public_bytes(serialization.Encoding.PEM).decode(),
+            now.isoformat(),
+        ),
+    )
+    for env in request.environments:
+        path = home.stores_dir(env) / store_file_name(request.nit, certificate.serial_number)
+        write_keystore(path, p12)
+        write.written.append(path)
+        paths[env] = path
+        conn.execute(  # relative to the home, so that a home can be moved or named relatively
+            "INSERT INTO certificate_stores (serial, environment, path) VALUES (?, ?, ?)",
+            (serial_hex, env.value, home.relative(path)),
         )
-        for env in request.environments:
-            path = home.stores_dir(env) / store_file_name(request.nit, certificate.serial_number)
-            write_keystore(path, p12)
-            written.append(path)
-            paths[env] = path
-            conn.execute(
-                "INSERT INTO certificate_stores (serial, environment, path) VALUES (?, ?, ?)",
-                (serial_hex, env.value, str(path)),
-            )
-        audit.record(conn, now, action, serial_hex, {
-            "nit": request.nit.with_dv, "name": request.name, "profile": request.profile,
-            "environments": [e.value for e in request.environments],
-            "not_before": certificate.not_valid_before_utc.isoformat(),
-            "not_after": certificate.not_valid_after_utc.isoformat(),
-            "p12_profile": request.p12_profile.value, "key_usage": request.key_usage,
-        })
+    audit.record(conn, now, action, serial_hex, {
+        "nit": request.nit.with_dv, "name": request.name, "profile": request.profile,
+        "environments": [e.value for e in request.environments],
+        "not_before": certificate.not_valid_before_utc.isoformat(),
+        "not_after": certificate.not_valid_after_utc.isoformat(),
+        "p12_profile": request.p12_profile.value, "key_usage": request.key_usage,
+    })
     return paths

@@ -113,11 +113,13 @@ def _time(text: str | None) -> _dt.datetime | None:
     return _dt.datetime.fromisoformat(text) if text else None
 
 
-def _records(conn: sqlite3.Connection, where: str = "", args: tuple[Any, ...] = ()) -> list[CertificateRecord]:
+def _records(
+    home: Home, conn: sqlite3.Connection, where: str = "", args: tuple[Any, ...] = ()
+) -> list[CertificateRecord]:
     rows = conn.execute(f"SELECT * FROM certificates {where} ORDER BY issued_at, serial", args).fetchall()
     stores: dict[str, dict[Environment, Path]] = {}
     for row in conn.execute("SELECT serial, environment, path FROM certificate_stores"):
-        stores.setdefault(row["serial"], {})[Environment(row["environment"])] = Path(row["path"])
+        stores.setdefault(row["serial"], {})[Environment(row["environment"])] = home.resolve(row["path"])
     return [
         CertificateRecord(
             serial=r["serial"], nit=r["nit"], dv=r["dv"], name=r["name"], person=r["person"],
@@ -147,26 +149,26 @@ def normalize_serial(text: str) -> str:
 
 def list_certificates(home: Home) -> list[CertificateRecord]:
     with Database.open(home) as db:
-        return _records(db.connection)
+        return _records(home, db.connection)
 
 
 def get_certificate(home: Home, serial: str) -> CertificateRecord:
     wanted = normalize_serial(serial)
     with Database.open(home) as db:
-        found = _records(db.connection, "WHERE serial = ?", (wanted,))
+        found = _records(home, db.connection, "WHERE serial = ?", (wanted,))
     if not found:
         raise NotFound(f"no certificate with serial {wanted} in this CA", "see 'minica certs list'")
     return found[0]
 
 
-def find_by_fingerprint(conn: sqlite3.Connection, fingerprint: str) -> CertificateRecord | None:
-    found = _records(conn, "WHERE fingerprint = ?", (fingerprint,))
+def find_by_fingerprint(home: Home, conn: sqlite3.Connection, fingerprint: str) -> CertificateRecord | None:
+    found = _records(home, conn, "WHERE fingerprint = ?", (fingerprint,))
     return found[0] if found else None
 
 
 def certificates_for_nit(home: Home, nit: Nit) -> list[CertificateRecord]:
     with Database.open(home) as db:
-        return _records(db.connection, "WHERE nit = ?", (nit.number,))
+        return _records(home, db.connection, "WHERE nit = ?", (nit.number,))
 
 
 def revoke(
@@ -186,4 +188,4 @@ def revoke(
             (now.isoformat(), reason.value, wanted),
         )
         audit.record(conn, now, "revoke", wanted, {"reason": reason.value})
-        return _records(conn, "WHERE serial = ?", (wanted,))[0]
+        return _records(home, conn, "WHERE serial = ?", (wanted,))[0]

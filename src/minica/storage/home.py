@@ -67,6 +67,15 @@ class Home:
         """Where ``quickstart`` puts the documents it signs."""
         return self.root / "signed"
 
+    def relative(self, path: Path) -> str:
+        """``path`` as stored in the database: relative to the home (which may move)."""
+        return path.relative_to(self.root).as_posix()
+
+    def resolve(self, stored: str) -> Path:
+        """A path from the database: relative ones are inside the home; absolute ones (homes made
+        before paths were stored relative) as they were."""
+        return self.root / stored
+
     def has_ca(self) -> bool:
         return self.issuing_cert_path.exists() and self.root_cert_path.exists()
 
@@ -81,4 +90,5 @@ def default_home_path() -> Path:
 
 def resolve_home(option: str | os.PathLike[str] | None) -> Home:
     """The home for a command: the ``--home`` option when given, else the default."""
-    return Home(Path(option).expanduser() if option else default_home_path())
+    # Absolute from the start: a relative --home means "from here", whatever a later step's folder.
+    return Home((Path(option).expanduser() if option else default_home_path()).absolute())

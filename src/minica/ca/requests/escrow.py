@@ -29,12 +29,15 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from minica.errors import MinicaError, RefusedOperation
 from minica.storage.files import atomic_write
 from minica.storage.home import Home
+from minica.storage.recovery import HomeWrite
 
 _VERSION = b"MCE1"
 _OAEP = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
 
 
-def _load_or_create(home: Home, ca_password: bytes | None) -> rsa.RSAPrivateKey:
+def _load_or_create(write: HomeWrite, ca_password: bytes | None) -> rsa.RSAPrivateKey:
+    """The escrow key, created on first use inside ``write`` (under the home's write lock)."""
+    home = write.home
     path = home.requests_dir / "escrow.key"
     if path.exists():
         return _load(home, ca_password)
@@ -45,10 +48,8 @@ def _load_or_create(home: Home, ca_password: bytes | None) -> rsa.RSAPrivateKey:
         else serialization.NoEncryption()
     )
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
-    try:
-        atomic_write(path, pem, mode=0o600, exclusive=True)
-    except FileExistsError:  # another command created it first: use theirs
-        return _load(home, ca_password)
+    atomic_write(path, pem, mode=0o600, exclusive=True)
+    write.written.append(path)
     return key
 
 
@@ -72,9 +73,9 @@ def _load(home: Home, ca_password: bytes | None) -> rsa.RSAPrivateKey:
     return key
 
 
-def seal(home: Home, radicado: str, password: bytes, *, ca_password: bytes | None = None) -> bytes:
+def seal(write: HomeWrite, radicado: str, password: bytes, *, ca_password: bytes | None = None) -> bytes:
     """The password sealed for ``radicado``: ``MCE1 | len | RSA-OAEP(aes key) | nonce | GCM``."""
-    public = _load_or_create(home, ca_password).public_key()
+    public = _load_or_create(write, ca_password).public_key()
     aes_key = AESGCM.generate_key(bit_length=256)
     nonce = os.urandom(12)
     body = AESGCM(aes_key).encrypt(nonce, password, radicado.encode("ascii"))

@@ -124,8 +124,9 @@ def file_request(
         validate_form(form.to_json(), require_representative=True)  # names every missing field
     secret = require_strong_password(store_password)
     radicado = str(uuid.uuid4())
-    sealed = escrow.seal(home, radicado, secret, ca_password=ca_password)
     with step(home, clock, report) as s:
+        # Inside the transaction: the escrow key is created (once per home) under the write lock.
+        sealed = escrow.seal(s.write, radicado, secret, ca_password=ca_password)
         status = Status.RADICADA if channel == "dian" else Status.PENDIENTE_PAGO
         user = platform.platform_user(form.nit.number, radicado)
         s.conn.execute(
@@ -302,6 +303,9 @@ def finalize(home: Home, clock: Clock, radicado: str) -> None:
 def approve(home: Home, clock: Clock, radicado: str, *, ca_password: bytes | None = None) -> IssuedCertificate:
     """Approve a complete request: issue the certificate (one year, the chosen authority's
     profile) into both environments' stores, protected with the form's password; e-mail it.
+
+    One transaction does it all (status, certificate, keystores, e-mail): two approvals at once
+    serialise on it and the second is refused; a killed approval leaves the request complete.
     """
     with step(home, clock) as s:
         record = records.load(s.conn, radicado)
@@ -311,25 +315,17 @@ def approve(home: Home, clock: Clock, radicado: str, *, ca_password: bytes | Non
         ).fetchone()[0]
         if sealed is None:  # pragma: no cover - a complete request always has it
             raise RefusedOperation(f"request {record.radicado} holds no sealed password", "file a new request")
-        # Claim the request so that two approvals at once cannot both issue.
-        records.update(s.conn, record.radicado, s.now, status=Status.APROBADA)
-        now = s.now
-    try:
         password = escrow.unseal(home, record.radicado, bytes(sealed), ca_password=ca_password)
-        issued = issue_certificate(home, issue_request(record.form), store_password=password, clock=FixedClock(now),
-                                   ca_password=ca_password, action="request-approve")  # fmt: skip
-    except BaseException:
-        with step(home, FixedClock(now)) as s:  # give the request back to review
-            records.update(s.conn, record.radicado, now, status=Status.COMPLETA)
-        raise
-    with step(home, FixedClock(now)) as s:
-        records.update(s.conn, record.radicado, now, serial=issued.serial_hex, sealed_password=None)
+        issued = issue_certificate(home, issue_request(record.form), store_password=password, clock=FixedClock(s.now),
+                                   ca_password=ca_password, action="request-approve", into=s.write)  # fmt: skip
+        records.update(s.conn, record.radicado, s.now, status=Status.APROBADA, serial=issued.serial_hex,
+                       sealed_password=None)  # fmt: skip
         records.add_event(
-            s.conn, record.radicado, now, "aprobada",
+            s.conn, record.radicado, s.now, "aprobada",
             {"serial": issued.serial_hex, "stores": {e.value: str(p) for e, p in issued.store_paths.items()}},
         )  # fmt: skip
         outbox.notify(
-            s.conn, home, record, "emitido", now, s.written, serial=issued.serial_hex,
+            s.conn, home, record, "emitido", s.now, s.written, serial=issued.serial_hex,
             not_before=issued.certificate.not_valid_before_utc, not_after=issued.certificate.not_valid_after_utc,
         )  # fmt: skip
     return issued

@@ -2,8 +2,9 @@
 
 1. one transaction applies every reminder, expiry and loan end whose time has passed (so even a
    command that is then refused brings the process up to now);
-2. a second transaction does the command's own work; the ``.eml`` files it writes are removed if
-   it fails, so nothing is left half-done;
+2. a second transaction does the command's own work; the files it writes (``.eml``, uploads,
+   keystores) are removed if it fails, and reconciled by the next command if it is killed
+   (:mod:`minica.storage.recovery`), so nothing is left half-done;
 3. after the commit, pending e-mails go to the SMTP server when one is configured.
 """
 
@@ -19,8 +20,8 @@ from pathlib import Path
 from minica.ca.requests import outbox, reminders
 from minica.clock import Clock, require_aware
 from minica.storage.database import Database
-from minica.storage.files import rollback_files
 from minica.storage.home import Home
+from minica.storage.recovery import HomeWrite, home_transaction
 
 
 @dataclass
@@ -31,7 +32,9 @@ class Step:
     conn: sqlite3.Connection
     now: _dt.datetime
     written: list[Path]
-    caught_up: list[str] = field(default_factory=list)
+    caught_up: list[str]
+    #: The open transaction, for library calls that record into it (e.g. issuing a certificate).
+    write: HomeWrite
 
 
 @dataclass
@@ -57,11 +60,11 @@ def step(home: Home, clock: Clock, report: StepReport | None = None) -> Iterator
     now = require_aware(clock.now(), "clock time")
     report = report if report is not None else StepReport()
     with Database.open(home) as db:
-        with rollback_files() as written, db.transaction() as conn:
-            report.caught_up.extend(catch_up(conn, home, now, written))
+        with home_transaction(home, db) as write:
+            report.caught_up.extend(catch_up(write.conn, home, now, write.written))
         try:
-            with rollback_files() as written, db.transaction() as conn:
-                yield Step(home, conn, now, written, report.caught_up)
+            with home_transaction(home, db) as write:
+                yield Step(home, write.conn, now, write.written, report.caught_up, write)
         finally:
             # Deliver whatever is pending, even when the command itself was refused.
             report.delivery_problems.extend(outbox.deliver_pending(db, home, now))

@@ -38,6 +38,7 @@ from minica.errors import InvalidInput, RefusedOperation
 from minica.identity import Nit, PersonType
 from minica.storage.database import Database
 from minica.storage.home import Home
+from minica.storage.recovery import home_transaction
 
 #: How long a loan lasts unless configured otherwise (``minica request vendor --loan-days``).
 DEFAULT_LOAN_DAYS = 90
@@ -48,8 +49,6 @@ DEFAULT_VENDOR_NIT = "901000000"
 DEFAULT_VENDOR_NAME = "PROVEEDOR TECNOLOGICO MOCK S.A.S."
 
 
-_CLAIM = "vendor_certificate_claim"
-_CLAIM_LAPSE = _dt.timedelta(minutes=10)
 #: The largest amount of money minica records (a trillion pesos; SQLite integers stop at 2**63).
 MAX_COP = 10**12
 
@@ -110,32 +109,22 @@ def issue_vendor_certificate(
 ) -> IssuedCertificate:
     """Issue the vendor's certificate (once per home) that companies borrow.
 
-    The home is claimed first, in its own transaction, so that simultaneous calls issue one
-    certificate and refuse the others; a claim left by a crashed call lapses after 10 minutes.
+    Checking, issuing and recording happen in one transaction: simultaneous calls serialise on it
+    and all but the first are refused; a killed call leaves the home without the certificate.
     """
     vendor_nit = Nit.parse(nit)
     request = IssueRequest(nit=vendor_nit, name=name, person=PersonType.JURIDICA, profile="gse")
-    now = clock.now()
-    with Database.open(home) as db, db.transaction() as conn:
-        current = settings(conn)
+    with home_transaction(home) as write:
+        current = settings(write.conn)
         if current.serial:
             raise RefusedOperation(
                 f"this home already has the vendor's certificate (serial {current.serial})",
                 "companies borrow that one; see it with `minica certs show SERIAL`",
             )
-        claimed = records.get_setting(conn, _CLAIM)
-        if claimed and abs(now - _dt.datetime.fromisoformat(claimed)) < _CLAIM_LAPSE:
-            raise RefusedOperation("the vendor's certificate is being issued right now", "wait for it and look again")
-        records.set_setting(conn, _CLAIM, records.iso(now))
-    try:
         issued = issue_certificate(home, request, store_password=store_password, clock=clock,
-                                   ca_password=ca_password, action="vendor-certificate")  # fmt: skip
-    finally:
-        with Database.open(home) as db, db.transaction() as conn:
-            records.set_setting(conn, _CLAIM, None)
-    with Database.open(home) as db, db.transaction() as conn:
-        current = settings(conn)
-        _save(conn, VendorSettings(issued.serial_hex, vendor_nit.with_dv, name, current.loan_days, current.price_cop))
+                                   ca_password=ca_password, action="vendor-certificate", into=write)  # fmt: skip
+        _save(write.conn, VendorSettings(issued.serial_hex, vendor_nit.with_dv, name, current.loan_days,
+                                         current.price_cop))  # fmt: skip
     return issued
 
 
