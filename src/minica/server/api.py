@@ -1,8 +1,10 @@
 """The JSON API under ``/api/v1/``: thin routes over ``minica.ca`` and ``minica.signing``.
 
-Each route reads and type-checks its JSON body (:class:`Fields`), calls one library function in a
-worker thread (key generation and signing are CPU work) and returns JSON. Passwords only ever
-arrive in request bodies, never in URLs, and are never logged.
+Each route reads and type-checks its JSON body (:class:`Fields`), calls one library function and
+returns JSON. CPU work (issuing, checking, signing, verifying) runs in a worker process of the
+server's :class:`~minica.server.workers.WorkerPool`, bounded in time (:mod:`minica.server.jobs`);
+quick database reads run in a thread. Passwords only ever arrive in request bodies, never in URLs,
+and are never logged.
 """
 
 from __future__ import annotations
@@ -14,25 +16,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from minica.ca import registry
-from minica.ca.check import check_stores, home_revocations, home_trust
-from minica.ca.issuance import IssueRequest, issue_certificate
-from minica.ca.status import assess
+from minica.ca.issuance import IssueRequest
 from minica.clock import Clock, parse_time
 from minica.environment import Environment, parse_environments
 from minica.identity import Nit, PersonType
+from minica.server import jobs
 from minica.server.http import ApiError, read_json, require_token
 from minica.server.openapi import openapi_document
-from minica.signing.document import UblDocument
-from minica.signing.home_revocation import HomeRevocationSource
+from minica.server.workers import WorkerPool
 from minica.signing.policy import SignerRole, digest_algorithm
-from minica.signing.selection import HomeSigners, Selection
-from minica.signing.verifier import verify_document
+from minica.signing.selection import Selection
 from minica.storage.home import Home
 from minica.storage.keystore import P12Profile
 from minica.storage.passwords import require_strong_password
@@ -94,12 +94,13 @@ def _time(fields: Fields, name: str) -> _dt.datetime | None:
 
 @dataclass
 class Api:
-    """The JSON API over one home. ``token`` guards the mutating endpoints."""
+    """The JSON API over one home. ``token`` guards the mutating endpoints; ``pool`` runs the work."""
 
     home: Home
     clock: Clock
     token: str
     ca_password: bytes | None
+    pool: WorkerPool
 
     def routes(self) -> list[Route]:
         return [
@@ -147,14 +148,8 @@ class Api:
             key_usage=fields.text("key_usage") or "signing",
         )
         password = require_strong_password(fields.required_text("password"))
-
-        def work() -> dict[str, Any]:
-            issued = issue_certificate(self.home, issue_request, store_password=password, clock=self.clock,
-                                       ca_password=self.ca_password)
-            record = registry.get_certificate(self.home, issued.serial_hex)
-            return record_json(record, self.clock.now(), with_pem=True)
-
-        return JSONResponse(await run_in_threadpool(work), status_code=201)
+        record = await self.pool.run(jobs.issue, self.home, self.clock, issue_request, password, self.ca_password)
+        return JSONResponse(record_json(record, self.clock.now(), with_pem=True), status_code=201)
 
     async def revoke(self, request: Request) -> JSONResponse:
         require_token(request, self.token)
@@ -167,10 +162,8 @@ class Api:
 
     async def check_stored(self, request: Request) -> JSONResponse:
         warn_days = _warn_days(request.query_params.get("warn_days"))
-        reports = await run_in_threadpool(
-            lambda: check_stores(self.home, now=self.clock.now(), warn_days=warn_days)
-        )
-        return JSONResponse({"reports": [r.to_json() for r in reports]})
+        reports = await self.pool.run(jobs.check_stored, self.home, self.clock.now(), warn_days)
+        return JSONResponse({"reports": reports})
 
     async def check_certificate(self, request: Request) -> JSONResponse:
         fields = Fields(await read_json(request))
@@ -179,13 +172,8 @@ class Api:
         warn = 30 if warn_days is None else warn_days
         if not 0 <= warn <= 3650:
             raise ApiError(422, f"warn_days {warn} is out of range", "use 0 to 3650")
-
-        def work() -> dict[str, Any]:
-            anchors, intermediates = home_trust(self.home)
-            return assess(certificate, source="request", now=self.clock.now(), warn_days=warn, anchors=anchors,
-                          intermediates=intermediates, revocation=home_revocations(self.home)).to_json()
-
-        return JSONResponse(await run_in_threadpool(work))
+        der = certificate.public_bytes(serialization.Encoding.DER)
+        return JSONResponse(await self.pool.run(jobs.check_certificate, self.home, self.clock.now(), der, warn))
 
     async def sign(self, request: Request) -> JSONResponse:
         require_token(request, self.token)
@@ -198,32 +186,15 @@ class Api:
         role = SignerRole.parse(fields.text("role") or "supplier")
         digest = digest_algorithm(fields.text("digest") or "sha256")
         with_chain = fields.flag("with_chain")
-
-        def work() -> dict[str, Any]:
-            now = self.clock.now()
-            signer = HomeSigners(self.home, password, selection, now).for_document(UblDocument.from_bytes(data))
-            signed = signer.sign(data, signing_time=now, role=role, digest=digest, include_chain=with_chain)
-            return {
-                "serial": format(signer.keystore.certificate.serial_number, "X"),
-                "signing_time": now.isoformat(),
-                "document_base64": base64.b64encode(signed).decode("ascii"),
-            }
-
-        return JSONResponse(await run_in_threadpool(work))
+        return JSONResponse(await self.pool.run(jobs.sign, self.home, self.clock.now(), data, password, selection,
+                                                role, digest, with_chain))
 
     async def verify(self, request: Request) -> JSONResponse:
         fields = Fields(await read_json(request))
         data = fields.document()
         technical_key, software_pin = fields.text("technical_key"), fields.text("software_pin")
-
-        def work() -> dict[str, Any]:
-            anchors, intermediates = home_trust(self.home)
-            revocation = HomeRevocationSource(self.home) if self.home.db_path.exists() else None
-            result = verify_document(data, at=self.clock.now(), trust=anchors, intermediates=intermediates,
-                                     revocation=revocation, technical_key=technical_key, software_pin=software_pin)
-            return result.to_json()
-
-        return JSONResponse(await run_in_threadpool(work))
+        return JSONResponse(await self.pool.run(jobs.verify, self.home, self.clock.now(), data, technical_key,
+                                                software_pin))
 
 
 def record_json(record: registry.CertificateRecord, now: _dt.datetime, *, with_pem: bool = False) -> dict[str, Any]:

@@ -6,16 +6,18 @@ uvicorn. Routes are thin: the work happens in :mod:`minica.ca` and :mod:`minica.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import datetime as _dt
 import urllib.parse
+import weakref
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -31,13 +33,16 @@ from minica.server.http import (
     ApiError,
     RequestLog,
     api_error_handler,
+    client_gone_handler,
     error_response,
     http_error_handler,
     minica_error_handler,
     read_body,
     unexpected_error_handler,
 )
+from minica.server.limits import DEFAULT_BODY_TIMEOUT, DEFAULT_REQUEST_TIMEOUT
 from minica.server.request_api import RequestApi
+from minica.server.workers import WorkerPool, within
 from minica.storage.home import Home
 
 _OCSP_TYPE = "application/ocsp-response"
@@ -47,7 +52,9 @@ MAX_OCSP_GET = 8 * 1024
 
 @dataclass(frozen=True)
 class ServerSettings:
-    """What ``serve`` decides once: the home, the clock, the API token, the CA password."""
+    """What ``serve`` decides once: the home, the clock, the API token, the CA password, and the
+    bounds of one request: ``request_timeout`` seconds of work in a worker process (``workers`` of
+    them, default one per core, at most 4), ``body_timeout`` seconds to receive its body."""
 
     home: Home
     clock: Clock
@@ -55,15 +62,56 @@ class ServerSettings:
     ca_password: bytes | None = None
     crl_validity: _dt.timedelta = DEFAULT_CRL_VALIDITY
     ocsp_validity: _dt.timedelta = DEFAULT_RESPONSE_VALIDITY
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    workers: int | None = None
 
     def __post_init__(self) -> None:
         if len(self.token) < 16:
             raise ValueError("the API token must be at least 16 characters")
+        for name in ("request_timeout", "body_timeout"):
+            if not 0 < getattr(self, name) <= 86400:
+                raise ValueError(f"{name} must be more than 0 s and at most a day")
+        if self.workers is not None and not 1 <= self.workers <= 256:
+            raise ValueError("workers must be 1 to 256")
 
 
-def create_app(settings: ServerSettings) -> ASGIApp:
+class ServerApp:
+    """The ASGI app of ``minica serve`` and its worker pool. The pool's workers stop on
+    :meth:`close`, on ASGI lifespan shutdown, or when the app is garbage-collected."""
+
+    def __init__(self, app: ASGIApp, pool: WorkerPool) -> None:
+        self.app = app
+        self.pool = pool
+        weakref.finalize(self, pool.close)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    def close(self, grace: float = 0.0) -> None:
+        """Stop the workers: running jobs get ``grace`` seconds, then they are killed."""
+        self.pool.close(grace)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.pool.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def create_app(settings: ServerSettings, pool: WorkerPool | None = None) -> ServerApp:
     """The ASGI app for ``settings.home``. Opens the CA keys now, so a wrong CA password fails at
-    start-up (raises :class:`~minica.errors.MinicaError`), not on the first request."""
+    start-up (raises :class:`~minica.errors.MinicaError`), not on the first request.
+
+    CPU work runs in ``pool`` (default: a new :class:`WorkerPool` of ``settings.workers`` with
+    ``settings.request_timeout``, whose workers start on demand)."""
     authority = load_authority(settings.home)
     responder = OcspResponder(settings.home, settings.clock, ca_password=settings.ca_password,
                               validity=settings.ocsp_validity)
@@ -114,7 +162,9 @@ def create_app(settings: ServerSettings) -> ASGIApp:
         return Response(responder.respond(data), media_type=_OCSP_TYPE,
                         headers={"Cache-Control": "max-age=60, public, no-transform, must-revalidate"})
 
-    api = Api(settings.home, settings.clock, settings.token, settings.ca_password)
+    if pool is None:
+        pool = WorkerPool(settings.workers, settings.request_timeout)
+    api = Api(settings.home, settings.clock, settings.token, settings.ca_password, pool)
     routes = [
         Route("/ca/{name}", ca_file, methods=["GET"]),
         Route("/crl/issuing.crl", crl_route(CrlScope.ISSUING, False), methods=["GET"]),
@@ -125,18 +175,20 @@ def create_app(settings: ServerSettings) -> ASGIApp:
         Route("/ocsp/", ocsp_post, methods=["POST"]),
         Route("/ocsp/{request:path}", ocsp_get, methods=["GET"]),
         *api.routes(),
-        *RequestApi(settings.home, settings.clock, settings.token, settings.ca_password).routes(),
+        *RequestApi(settings.home, settings.clock, settings.token, settings.ca_password, pool).routes(),
     ]
     app = Starlette(
         routes=routes,
         exception_handlers={
             ApiError: api_error_handler,
             MinicaError: minica_error_handler,
+            ClientDisconnect: client_gone_handler,
             HTTPException: http_error_handler,
             Exception: unexpected_error_handler,
         },
     )
-    return RequestLog(OcspFastPath(app, responder))
+    app.state.body_timeout = settings.body_timeout
+    return ServerApp(RequestLog(OcspFastPath(app, responder, settings.body_timeout)), pool)
 
 
 class OcspFastPath:
@@ -144,29 +196,43 @@ class OcspFastPath:
     dictionary lookup, so Starlette's per-request objects would be most of the cost. Everything
     else (and any OCSP request that is not a plain POST) goes to the app."""
 
-    def __init__(self, app: Starlette, responder: OcspResponder) -> None:
+    def __init__(self, app: Starlette, responder: OcspResponder, body_timeout: float = DEFAULT_BODY_TIMEOUT) -> None:
         self.app = app
         self.responder = responder
+        self.body_timeout = body_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in ("/ocsp", "/ocsp/"):
             await self.app(scope, receive, send)
             return
+        body: bytes | Response | None
+        try:
+            body = await within(self.body_timeout, self._read(receive))
+        except asyncio.TimeoutError:
+            body = error_response(408, f"the request body did not arrive within {self.body_timeout:g} s",
+                                  "send the whole body at once", {"Connection": "close"})
+        if isinstance(body, Response):
+            await body(scope, receive, send)
+            return
+        if body is None:
+            return  # the client went away
+        answer = self.responder.respond(body)
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-type", _OCSP_TYPE.encode()), (b"content-length", str(len(answer)).encode())]})
+        await send({"type": "http.response.body", "body": answer})
+
+    @staticmethod
+    async def _read(receive: Receive) -> bytes | Response | None:
+        """The body; a refusal if it is too big; None if the client went away."""
         chunks, size, more = [], 0, True
         while more:
             message = await receive()
             if message["type"] != "http.request":
-                return  # the client went away
+                return None
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > MAX_OCSP_BODY:
-                response: Response = error_response(413, f"the body is larger than {MAX_OCSP_BODY} bytes",
-                                                    "send a smaller request")
-                await response(scope, receive, send)
-                return
+                return error_response(413, f"the body is larger than {MAX_OCSP_BODY} bytes", "send a smaller request")
             chunks.append(chunk)
             more = message.get("more_body", False)
-        answer = self.responder.respond(b"".join(chunks))
-        await send({"type": "http.response.start", "status": 200, "headers": [
-            (b"content-type", _OCSP_TYPE.encode()), (b"content-length", str(len(answer)).encode())]})
-        await send({"type": "http.response.body", "body": answer})
+        return b"".join(chunks)

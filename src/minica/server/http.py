@@ -6,6 +6,7 @@ Every refusal is a 4xx JSON body ``{"error": what is wrong, "hint": what to do}`
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,6 +30,8 @@ from minica.errors import (
     WrongCredentials,
     WrongPassword,
 )
+from minica.server.limits import DEFAULT_BODY_TIMEOUT
+from minica.server.workers import ServerBusy, WorkRefused, within
 
 log = logging.getLogger("minica.server")
 
@@ -36,6 +39,9 @@ log = logging.getLogger("minica.server")
 MAX_JSON_BODY = 10 * 1024 * 1024
 #: Largest OCSP request (real ones are ~100 bytes; RFC 6960 requests with many ids stay small).
 MAX_OCSP_BODY = 64 * 1024
+#: The status logged for a request whose client went away before the answer (nginx's convention);
+#: no client ever receives it.
+CLIENT_GONE = 499
 
 
 class ApiError(Exception):
@@ -67,13 +73,22 @@ def status_for(exc: MinicaError) -> int:
         return 404
     if isinstance(exc, (CertificateNotUsable, WeakPassword, InvalidRequestForm)):
         return 422
+    if isinstance(exc, WorkRefused):
+        return 503  # too slow, too busy or stopping: the server's limit, see 'serve --request-timeout'
     if isinstance(exc, (CaMissing, RefusedOperation)):
         return 409
     return 400  # InvalidInput and anything else the caller sent
 
 
+def body_timeout(request: Request) -> float:
+    """The seconds this server gives a client to send a body (set by ``create_app``)."""
+    return float(getattr(request.app.state, "body_timeout", DEFAULT_BODY_TIMEOUT))
+
+
 async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing (413) more than ``limit`` bytes without reading them all."""
+    """The request body, refusing (413) more than ``limit`` bytes without reading them all, and
+    (408, closing the connection) a body that has not all arrived within :func:`body_timeout`.
+    A client that goes away raises Starlette's ``ClientDisconnect`` (:func:`client_gone_handler`)."""
     declared = request.headers.get("content-length")
     if declared is not None:
         try:
@@ -82,6 +97,15 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise ApiError(400, "the Content-Length header is not a number", "send a valid request") from None
         if too_big:
             raise ApiError(413, f"the body is larger than {limit} bytes", "send a smaller request")
+    timeout = body_timeout(request)
+    try:
+        return await within(timeout, _read_limited(request, limit))
+    except asyncio.TimeoutError:
+        raise ApiError(408, f"the request body did not arrive within {timeout:g} s",
+                       "send the whole body at once", {"Connection": "close"}) from None
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
@@ -135,7 +159,15 @@ async def minica_error_handler(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, MinicaError)
     if isinstance(exc, InvalidRequestForm):  # every broken rule, by field, for forms to mark
         return ErrorResponse({"error": exc.what, "hint": exc.hint, "problems": exc.problems}, status_code=422)
-    return error_response(status_for(exc), exc.what, exc.hint)
+    headers = {"Retry-After": "1"} if isinstance(exc, ServerBusy) else None
+    return error_response(status_for(exc), exc.what, exc.hint, headers)
+
+
+async def client_gone_handler(_request: Request, exc: Exception) -> Response:
+    """The client closed the connection before sending its whole request: nothing to answer, no
+    error to log (the request log shows status 499)."""
+    assert isinstance(exc, ClientDisconnect)
+    return Response(status_code=CLIENT_GONE)
 
 
 async def http_error_handler(_request: Request, exc: Exception) -> Response:
@@ -170,11 +202,16 @@ class RequestLog:
                 status = int(message["status"])
             await send(message)
 
+        failed = False
         try:
             await self.app(scope, receive, send_and_note)
+        except BaseException:
+            failed = True
+            raise
         finally:
             if log.isEnabledFor(logging.INFO):
                 path = scope.get("path", "")
                 shown = path if len(path) <= 80 else path[:77] + "..."
-                log.info("%s %s %d %.1fms", scope.get("method", "?"), shown, status or 500,
-                         (time.perf_counter() - started) * 1000)
+                # No answer and no error: the client went away before the answer could be sent.
+                log.info("%s %s %d %.1fms", scope.get("method", "?"), shown,
+                         status or (500 if failed else CLIENT_GONE), (time.perf_counter() - started) * 1000)

@@ -11,14 +11,22 @@ from minica.ca.requests.platform import DOCUMENT_KINDS, SECTIONS
 _ERROR = {"description": "refused: {error, hint}", "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/Error"}}}}
 _JSON = {"application/json": {"schema": {"type": "object"}}}
+#: Any request may meet the server's limits (``minica serve --request-timeout``, ``--workers``,
+#: ``--max-connections``): work that ran too long and was stopped, no free worker in time, too
+#: many connections, or the server stopping. A body that arrives too slowly gets a 408.
+_LIMIT = {"description": "the server's limits: the work took longer than the request timeout and was stopped,"
+                         " no worker was free in time (Retry-After), too many connections, or the server is"
+                         " stopping: {error, hint}",
+          "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
 
 def _op(summary: str, *, body: dict[str, Any] | None = None, auth: bool = False, ok: str = "200",
         errors: tuple[str, ...] = ("400", "413", "422"), params: list[dict[str, Any]] | None = None,
         content: dict[str, Any] | None = None, body_required: bool = True) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": summary, "responses": {ok: {"description": "ok", "content": content or _JSON}}}
-    for code in errors + (("401",) if auth else ()):
+    for code in errors + (("401",) if auth else ()) + (("408",) if body is not None else ()):
         op["responses"][code] = _ERROR
+    op["responses"]["503"] = _LIMIT
     if body is not None:
         op["requestBody"] = {"required": body_required, "content": {"application/json": {"schema": body}}}
     if auth:
@@ -146,7 +154,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "/crl/issuing.crl": {"get": _op("current CRL of the issuing CA (DER)", content=_CRL, errors=())},
             "/crl/root.crl": {"get": _op("current CRL of the root CA (DER)", content=_CRL, errors=())},
             "/ocsp": {"post": {**_op("OCSP (RFC 6960), body application/ocsp-request", content=_OCSP,
-                                     errors=("413",)),
+                                     errors=("408", "413")),
                                "requestBody": {"required": True, "content": {"application/ocsp-request": {
                                    "schema": {"type": "string", "format": "binary"}}}}}},
             "/ocsp/{request}": {"get": _op("OCSP by GET: base64 DER request, URL-encoded (RFC 6960 A.1)",

@@ -1,8 +1,10 @@
 """The request process (``minica request …``) in the JSON API, under ``/api/v1/requests``.
 
 The same thin shape as :mod:`minica.server.api`: type-check the body, call one function of
-:mod:`minica.ca.requests` in a worker thread, answer JSON. Every call brings the process up to the
-server's clock first (reminders, expiry, loan ends), exactly as every CLI command does.
+:mod:`minica.ca.requests` in a worker thread, answer JSON; issuing a certificate and reading an
+uploaded PDF run in a worker process, bounded in time (:mod:`minica.server.workers`). Every call
+brings the process up to the server's clock first (reminders, expiry, loan ends), exactly as every
+CLI command does.
 
 Every endpoint of the process needs the bearer token, reads too: a request holds personal data
 (the legal representative's identity document, e-mail, phone), the welcome e-mail holds the
@@ -23,7 +25,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from minica.ca import registry
 from minica.ca.requests import form as request_form
 from minica.ca.requests import outbox, process, records, vendor
 from minica.ca.requests.pdf import MAX_BYTES
@@ -31,8 +32,10 @@ from minica.ca.requests.records import Document
 from minica.ca.requests.steps import StepReport
 from minica.clock import Clock, colombian
 from minica.errors import NotFound
+from minica.server import jobs
 from minica.server.api import Fields, record_json
 from minica.server.http import ApiError, read_json, require_token
+from minica.server.workers import WorkerPool
 from minica.storage.database import Database
 from minica.storage.home import Home
 from minica.storage.passwords import require_strong_password
@@ -100,12 +103,13 @@ def _with_report(body: dict[str, Any], report: StepReport) -> dict[str, Any]:
 
 @dataclass
 class RequestApi:
-    """The request-process endpoints over one home."""
+    """The request-process endpoints over one home; ``pool`` runs the CPU work."""
 
     home: Home
     clock: Clock
     token: str
     ca_password: bytes | None
+    pool: WorkerPool
 
     def routes(self) -> list[Route]:
         base = "/api/v1/requests"
@@ -198,9 +202,8 @@ class RequestApi:
         fields = Fields(await read_json(request, MAX_UPLOAD_BODY))
         kind = fields.required_text("kind")
         filename, data = _pdf(fields)
-        doc = await run_in_threadpool(
-            process.attach_data, self.home, self.clock, request.path_params["radicado"], kind, filename, data
-        )
+        doc = await self.pool.run(process.attach_data, self.home, self.clock, request.path_params["radicado"], kind,
+                                  filename, data)
         return JSONResponse(_document_json(doc), status_code=201)
 
     async def finalize(self, request: Request) -> JSONResponse:
@@ -215,14 +218,9 @@ class RequestApi:
         """Issue the certificate into both environments' stores, with the form's sealed password."""
         require_token(request, self.token)
         radicado = request.path_params["radicado"]
-
-        def work() -> dict[str, Any]:
-            issued = process.approve(self.home, self.clock, radicado, ca_password=self.ca_password)
-            record = registry.get_certificate(self.home, issued.serial_hex)
-            certificate = record_json(record, self.clock.now(), with_pem=True)
-            return {"radicado": radicado.strip().lower(), "status": "aprobada", "certificate": certificate}
-
-        return JSONResponse(await run_in_threadpool(work))
+        record = await self.pool.run(jobs.approve, self.home, self.clock, radicado, self.ca_password)
+        certificate = record_json(record, self.clock.now(), with_pem=True)
+        return JSONResponse({"radicado": radicado.strip().lower(), "status": "aprobada", "certificate": certificate})
 
     async def reject(self, request: Request) -> JSONResponse:
         require_token(request, self.token)
@@ -275,7 +273,7 @@ class RequestApi:
         fields = Fields(await read_json(request, MAX_UPLOAD_BODY))
         filename, data = _pdf(fields)
         radicado = request.path_params["radicado"]
-        start, end = await run_in_threadpool(vendor.upload_letter_data, self.home, self.clock, radicado, filename, data)
+        start, end = await self.pool.run(vendor.upload_letter_data, self.home, self.clock, radicado, filename, data)
         return await self._status(radicado, loan={"start": colombian(start).isoformat(),
                                                   "end": colombian(end).isoformat()})
 
@@ -286,13 +284,9 @@ class RequestApi:
         password = require_strong_password(fields.required_text("password"))
         nit = fields.text("nit") or vendor.DEFAULT_VENDOR_NIT
         name = fields.text("name") or vendor.DEFAULT_VENDOR_NAME
-
-        def work() -> dict[str, Any]:
-            issued = vendor.issue_vendor_certificate(self.home, self.clock, store_password=password, nit=nit,
-                                                     name=name, ca_password=self.ca_password)  # fmt: skip
-            return record_json(registry.get_certificate(self.home, issued.serial_hex), self.clock.now())
-
-        return JSONResponse(await run_in_threadpool(work), status_code=201)
+        record = await self.pool.run(jobs.vendor_certificate, self.home, self.clock, password, nit, name,
+                                     self.ca_password)
+        return JSONResponse(record_json(record, self.clock.now()), status_code=201)
 
     async def vendor_settings(self, request: Request) -> JSONResponse:
         """GET shows the loan period and price; POST changes them (token)."""
