@@ -20,9 +20,24 @@ from minica.signing.verifier import verify_document
 from minica.storage.files import atomic_write
 from minica.storage.home import Home
 from minica.storage.passwords import require_strong_password
+from minica.storage.recovery import home_transaction
 
 SAMPLE_NIT = "900373987-9"
 SAMPLE_NAME = "MINICA PRUEBAS S.A.S."
+
+
+#: Where a generated keystore password is kept (0600), reused by every later quickstart in the home.
+PASSWORD_FILE = "quickstart-password.txt"
+
+
+def _saved_password(path: Path) -> str | None:
+    """The password an earlier quickstart saved, if it is there and still meets the policy."""
+    try:
+        saved = path.read_text(encoding="ascii").strip()
+        require_strong_password(saved)
+    except (OSError, UnicodeError, ValueError):
+        return None
+    return saved
 
 
 def generate_password(length: int = 20) -> str:
@@ -90,20 +105,25 @@ def run_quickstart(
         create_authority(home, now=now, ca_password=ca_password)
         created = True
     password_file: Path | None = None
+    generated = False
     if store_password is None:
-        store_password = generate_password()
-        password_file = home.root / "quickstart-password.txt"
-        atomic_write(password_file, store_password.encode("ascii"), mode=0o600)
+        password_file = home.root / PASSWORD_FILE
+        store_password = _saved_password(password_file)
+        generated = store_password is None
+        store_password = store_password or generate_password()
     password = require_strong_password(store_password)
-    issued = issue_certificate(
-        home,
-        IssueRequest(
-            nit=Nit.parse(SAMPLE_NIT), name=SAMPLE_NAME, person=PersonType.JURIDICA,
-            email="facturacion@minica-pruebas.example", legal_representative="ANA MARÍA PÉREZ GÓMEZ",
-            legal_representative_document="CC 52123456",
-        ),
-        store_password=password, clock=clock, ca_password=ca_password, action="quickstart",
+    request = IssueRequest(
+        nit=Nit.parse(SAMPLE_NIT), name=SAMPLE_NAME, person=PersonType.JURIDICA,
+        email="facturacion@minica-pruebas.example", legal_representative="ANA MARÍA PÉREZ GÓMEZ",
+        legal_representative_document="CC 52123456",
     )
+    # The certificate and the file holding its password are saved together, or neither is.
+    with home_transaction(home) as write:
+        issued = issue_certificate(home, request, store_password=password, clock=clock, ca_password=ca_password,
+                                   action="quickstart", into=write)  # fmt: skip
+        if generated and password_file is not None:
+            atomic_write(password_file, password, mode=0o600)
+            write.written.append(password_file)
     result = QuickstartResult(
         home=home.root, created_ca=created, root_cert=home.root_cert_path,
         issuing_cert=home.issuing_cert_path, serial=issued.serial_hex,
@@ -127,7 +147,8 @@ def _sign_and_verify(home: Home, result: QuickstartResult, store: Path, password
                                   environment=Environment.HABILITACION)
     signed = signer.sign(sample_invoice(), signing_time=now)
     target = home.signed_dir / "invoice-habilitacion.signed.xml"
-    atomic_write(target, signed, mode=0o644)
+    with home_transaction(home):  # a killed write leaves no temporary file for long
+        atomic_write(target, signed, mode=0o644)
     verdict = verify_document(signed, at=now, trust=[authority.root], intermediates=[authority.issuing],
                               revocation=HomeRevocationSource(home))
     result.signed_document = target

@@ -34,6 +34,7 @@ from minica.storage import audit
 from minica.storage.database import Database
 from minica.storage.files import atomic_write
 from minica.storage.home import Home
+from minica.storage.recovery import home_transaction
 
 #: How long a response is current (nextUpdate - thisUpdate), and so how long it is cached.
 DEFAULT_RESPONSE_VALIDITY = _dt.timedelta(hours=1)
@@ -87,7 +88,9 @@ def responder_identity(
     if cert_path.exists() and key_path.exists():
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
         key = serialization.load_pem_private_key(key_path.read_bytes(), None)
-        if isinstance(key, rsa.RSAPrivateKey) and _usable(cert, authority.issuing, now):
+        # The key must be the certificate's: a pair from two different runs never signs.
+        if (isinstance(key, rsa.RSAPrivateKey) and key.public_key() == cert.public_key()
+                and _usable(cert, authority.issuing, now)):
             return ResponderIdentity(cert, key, delegated=True)
     return _create_responder(home, authority, now=now, ca_password=ca_password)
 
@@ -130,16 +133,17 @@ def _create_responder(
     )
     # Unencrypted but 0600: the responder signs unattended; it can only vouch for status, and a
     # stolen key is worth less than the CA key (which stays encrypted when a password was set).
-    atomic_write(responder_key_path(home), key_pem, mode=0o600)
-    atomic_write(responder_cert_path(home), cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
-    with Database.open(home) as db, db.transaction() as conn:
+    with home_transaction(home) as write:  # under the home's lock, so a killed run is reconciled
+        atomic_write(responder_key_path(home), key_pem, mode=0o600)
+        atomic_write(responder_cert_path(home), cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
+        conn = write.conn
         conn.execute(
             "INSERT OR IGNORE INTO authorities (role, subject, serial, not_before, not_after, fingerprint,"
             " cert_path, key_encrypted, created_at) VALUES ('ocsp', ?, ?, ?, ?, ?, ?, 0, ?)",
             (
                 cert.subject.rfc4514_string(), format(cert.serial_number, "X"),
                 cert.not_valid_before_utc.isoformat(), cert.not_valid_after_utc.isoformat(),
-                cert.fingerprint(hashes.SHA256()).hex(), str(responder_cert_path(home)), now.isoformat(),
+                cert.fingerprint(hashes.SHA256()).hex(), home.relative(responder_cert_path(home)), now.isoformat(),
             ),
         )
         audit.record(conn, now, "ocsp-responder", format(cert.serial_number, "X"),

@@ -2,11 +2,13 @@
 
 Each worker process opens the keystores once (the password reaches workers through the pool's
 initializer, in memory only) and signs its share; every file is written atomically, so a failed
-document leaves no output at all.
+document leaves no output at all. Workers die with the command (:mod:`minica.children`), even when it
+is killed with SIGKILL.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -17,11 +19,12 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from minica.children import die_with_parent
 from minica.errors import MinicaError
 from minica.signing.document import UblDocument
 from minica.signing.policy import DigestAlgorithm, SignerRole
 from minica.signing.selection import HomeSigners, Selection
-from minica.storage.files import atomic_write
+from minica.storage.files import atomic_write, temporary_target
 from minica.storage.home import Home
 
 #: Below this many files a process pool costs more than it saves.
@@ -88,8 +91,9 @@ def sign_one(job: SignJob, settings: SignSettings, signers: HomeSigners) -> Sign
 _worker: tuple[SignSettings, HomeSigners] | None = None
 
 
-def _init_worker(settings: SignSettings) -> None:
+def _init_worker(settings: SignSettings, parent_pid: int) -> None:
     global _worker
+    die_with_parent(parent_pid)  # a killed `minica sign DIR` must not leave workers holding its keys
     _worker = (settings, settings.signers())
 
 
@@ -107,12 +111,29 @@ def sign_many(
 ) -> list[SignOutcome]:
     """Sign ``jobs``, in parallel when there are many; outcomes in the jobs' order."""
     count = workers or os.cpu_count() or 1
+    remove_stale_temporaries(jobs)
     outcomes: list[SignOutcome] = []
     for outcome in _run(jobs, settings, count):
         outcomes.append(outcome)
         if on_done:
             on_done(outcome)
     return outcomes
+
+
+def remove_stale_temporaries(jobs: Sequence[SignJob]) -> None:
+    """Remove what a killed earlier run left half-written for these targets."""
+    by_folder: dict[Path, set[str]] = {}
+    for job in jobs:
+        by_folder.setdefault(job.target.parent, set()).add(job.target.name)
+    for folder, names in by_folder.items():
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if temporary_target(entry.name) in names and entry.is_file(follow_symlinks=False):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
 
 
 def _run(jobs: Sequence[SignJob], settings: SignSettings, workers: int) -> Iterator[SignOutcome]:
@@ -122,5 +143,6 @@ def _run(jobs: Sequence[SignJob], settings: SignSettings, workers: int) -> Itera
             yield sign_one(job, settings, signers)
         return
     chunk = max(1, min(64, len(jobs) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(settings,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                             initargs=(settings, os.getpid())) as pool:
         yield from pool.map(_work, jobs, chunksize=chunk)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from minica.errors import InvalidInput
@@ -53,14 +52,9 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o600, exclusive: bool 
         raise
 
 
-@contextlib.contextmanager
-def rollback_files() -> Iterator[list[Path]]:
-    """Collect paths written during a multi-file operation; delete them all if it fails."""
-    written: list[Path] = []
-    try:
-        yield written
-    except BaseException:
-        for path in written:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-        raise
+def temporary_target(file_name: str) -> str | None:
+    """The file an :func:`atomic_write` temporary (``.NAME.XXXXXXXX.tmp``) was going to become."""
+    if not (file_name.startswith(".") and file_name.endswith(".tmp")):
+        return None
+    target, dot, _random = file_name[1:-4].rpartition(".")
+    return target if dot and target else None

@@ -12,7 +12,8 @@ the same lock, belongs to a writer that died (live writers hold the lock or have
 that writer first reconciles the home with the database (:func:`reconcile`):
 
 - temporary files of :func:`~minica.storage.files.atomic_write` are removed;
-- keystores, outbox e-mails and request uploads that no committed row names are removed;
+- keystores, outbox e-mails and request uploads that no committed row names are removed, and so is
+  the request escrow key while no request was ever filed (the first filing creates it);
 - a staged CA (``ca.partial/``, see :mod:`minica.ca.hierarchy`) is finished if its rows committed,
   else removed.
 
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from minica.storage.database import Database
-from minica.storage.files import private_dir
+from minica.storage.files import private_dir, temporary_target
 from minica.storage.home import Home
 
 #: Folder name of a CA being created (renamed to ``ca`` once its rows committed).
@@ -115,11 +116,6 @@ def _remove(paths: Iterable[Path]) -> None:
                 path.unlink()
 
 
-def is_temporary(name: str) -> bool:
-    """A file :func:`~minica.storage.files.atomic_write` had not yet renamed into place."""
-    return name.startswith(".") and name.endswith(".tmp")
-
-
 def reconcile(home: Home, conn: sqlite3.Connection) -> list[Path]:
     """Bring the files of ``home`` in line with its committed rows; return what was removed.
 
@@ -138,6 +134,10 @@ def reconcile(home: Home, conn: sqlite3.Connection) -> list[Path]:
     for request_dir in _subdirs(home.requests_dir):
         known = {parts[2] for parts in uploads if parts[:2] == (request_dir.name, "documents")}
         removed += _sweep(request_dir / "documents", _unknown(known))
+    escrow = home.requests_dir / "escrow.key"
+    if not conn.execute("SELECT 1 FROM requests LIMIT 1").fetchone():
+        # Made by the first request, which never committed: nothing was ever sealed to it.
+        removed += _sweep(home.requests_dir, lambda name: name == escrow.name)
     for folder in (home.root, home.ca_dir, home.requests_dir, home.signed_dir):
         removed += _sweep(folder, lambda _name: False)
     for marker in _entries(journal_dir(home)):
@@ -191,7 +191,7 @@ def _sweep(folder: Path, orphan: Callable[[str], bool]) -> list[Path]:
     """Remove the temporary files of ``folder`` and the regular files ``orphan`` names."""
     removed = []
     for path in _entries(folder):
-        if path.is_file() and not path.is_symlink() and (is_temporary(path.name) or orphan(path.name)):
+        if path.is_file() and not path.is_symlink() and (temporary_target(path.name) is not None or orphan(path.name)):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
                 removed.append(path)

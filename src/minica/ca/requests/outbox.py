@@ -1,7 +1,7 @@
 """The outbox: every notice as an ``.eml`` file in ``<home>/outbox/`` and, when configured, SMTP.
 
 Writing happens inside the transaction that causes the notice (a failed command leaves no file:
-the caller collects written paths with :func:`minica.storage.files.rollback_files`); delivery over
+the caller collects written paths in its :class:`~minica.storage.recovery.HomeWrite`); delivery over
 SMTP happens after the commit, and a message that could not be delivered stays pending and is
 retried by the next command.
 
