@@ -17,6 +17,12 @@ UTC = _dt.timezone.utc
 COLOMBIA = _dt.timezone(_dt.timedelta(hours=-5), "COT")
 
 
+#: The range of times a user may name (UTC, naive). X.509 validity cannot start before 1950 (and
+#: certificates are backdated), and one issued at the far end, valid ten years, must end before 9999.
+EARLIEST = _dt.datetime(1970, 1, 1)
+LATEST = _dt.datetime(2999, 12, 31, 23, 59, 59)
+
+
 class Clock(Protocol):
     """Something that says what time it is now (always timezone-aware, UTC)."""
 
@@ -72,6 +78,11 @@ def parse_time(text: str) -> _dt.datetime:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=COLOMBIA)
+    if not EARLIEST <= value.replace(tzinfo=None) - (value.utcoffset() or _dt.timedelta()) <= LATEST:
+        raise InvalidInput(
+            f"'{text}' is outside the times minica works with",
+            f"give a time from {EARLIEST.year} to {LATEST.year}",
+        )
     return value.astimezone(UTC)
 
 

@@ -8,12 +8,28 @@ an operation that was refused (expired certificate, existing CA, …) exits with
 from __future__ import annotations
 
 
+def one_line(text: str) -> str:
+    """``text`` as one printable line: line breaks and tabs become spaces, other control and
+    bidirectional-override characters are shown escaped (a message may quote what a user typed
+    or what a parser said, and must not break a log or a terminal)."""
+    out = []
+    for char in text:
+        if char in "\r\n\t\v\f":
+            out.append(" ")
+        elif not char.isprintable() or char in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069":
+            out.append(char.encode("unicode_escape").decode("ascii"))
+        else:
+            out.append(char)
+    return "".join(out).strip()
+
+
 class MinicaError(Exception):
     """Root of every error minica raises on purpose."""
 
     exit_code = 1
 
     def __init__(self, what: str, hint: str = "") -> None:
+        what, hint = one_line(what), one_line(hint)
         super().__init__(what)
         self.what = what
         self.hint = hint

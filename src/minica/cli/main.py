@@ -12,7 +12,7 @@ import click
 from minica import __version__
 from minica.cli.context import AppContext
 from minica.clock import clock_for
-from minica.errors import MinicaError
+from minica.errors import MinicaError, one_line
 from minica.storage.home import resolve_home
 
 
@@ -48,7 +48,7 @@ def _verbose(ctx: click.Context) -> bool:
 def _fail(ctx: click.Context, message: str, code: int) -> None:
     if _verbose(ctx):
         traceback.print_exc()
-    click.echo(message, err=True)
+    click.echo(one_line(message), err=True)
     ctx.exit(code)
 
 
