@@ -97,8 +97,8 @@ def test_foreign_keystore_needs_trust(authority: Authority, run: Cli, password_f
     key, cert, p12 = tmp_path / "k.pem", tmp_path / "c.pem", tmp_path / "foreign.p12"
     # openssl makes the certificate valid from "now": a minute before the test's signing time.
     subprocess.run([*at_instant(NOW - dt.timedelta(minutes=1)), "openssl", "req", "-x509", "-newkey", "rsa:2048",
-                    "-nodes", "-keyout", str(key), "-out", str(cert), "-subj", "/CN=EMPRESA REAL/serialNumber=900373987",
-                    "-days", "3650",
+                    "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-subj", "/CN=EMPRESA REAL/serialNumber=900373987", "-days", "3650",
                     "-addext", "keyUsage=critical,digitalSignature,nonRepudiation"], check=True, capture_output=True)
     subprocess.run(["openssl", "pkcs12", "-export", "-inkey", str(key), "-in", str(cert), "-out", str(p12),
                     "-passout", f"pass:{PASSWORD}"], check=True, capture_output=True)
