@@ -1,24 +1,43 @@
-"""Hardened XML input: no DTD, no entities, no network, bounded size.
+"""Hardened XML input: no DTD, no entities, no network, bounded size and shape.
 
-Hostile input (XXE, billion laughs, external DTDs, oversize files) is refused *before* lxml builds
-a tree, by a byte-level pre-scan, and again after parsing as a backstop (a DTD hidden behind an
-exotic encoding still cannot expand anything, because entity resolution is off).
+Hostile input (XXE, billion laughs, external DTDs, oversize files, shapes that make
+canonicalization quadratic) is refused *before* lxml builds a tree, by a byte-level pre-scan
+(:mod:`minica.signing.xmllimits` has the limits and why each number), and again after parsing as a
+backstop (a DTD hidden behind an exotic encoding still cannot expand anything, because entity
+resolution is off).
+
+The pre-scan reads the characters libxml2 will read: UTF-16 (with or without a byte order mark) is
+decoded first, and encodings in which markup is not plain ASCII bytes (UTF-7, UTF-32, EBCDIC, …)
+are refused, so no encoding trick hides markup from it.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 
 from lxml import etree
 
 from minica.errors import HostileXml, MalformedXml
+from minica.signing import xmllimits
+from minica.signing.xmllimits import MAX_DEPTH, MAX_NAME_LENGTH, MAX_TEXT_LENGTH
 
-#: Default upper bound on a document's size. DIAN documents are kilobytes; a 5,000-line invoice is a
-#: few megabytes. Anything past this is refused before parsing.
+#: Default upper bound on a document's size. DIAN documents are kilobytes; a 3,000-line invoice is
+#: 6.9 MB. Anything past this is refused before parsing.
 MAX_XML_BYTES = 64 * 1024 * 1024
 
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_DECLARED_ENCODING = re.compile(rb"""<\?xml\s[^>]*?encoding\s*=\s*["']([^"'>]*)["']""")
+#: Encodings whose bytes below 0x80 are always ASCII: markup is plain bytes, scanned as is
+#: (Python's names for them, after ``codecs.lookup``).
+_ASCII_COMPATIBLE = frozenset(
+    ["utf-8", "ascii"] + [f"iso8859-{n}" for n in range(1, 17)] + [f"cp125{n}" for n in range(9)]
+)
+_UTF16 = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be", b"<\x00?\x00": "utf-16-le", b"\x00<\x00?": "utf-16-be"}
+#: Starts libxml2 reads as UCS-4/UTF-32 or EBCDIC (checked before the UTF-16 byte order marks).
+_REFUSED_STARTS = (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff", b"\x00\x00\x00<", b"<\x00\x00\x00", b"\x00\x00<\x00",
+                   b"\x00<\x00\x00", b"\x4c\x6f\xa7\x94")  # fmt: skip
+_TO_UTF8 = "save it as UTF-8, the encoding DIAN uses"
 
 
 def _parser() -> etree.XMLParser:
@@ -35,7 +54,12 @@ def _parser() -> etree.XMLParser:
 
 
 def check_bytes(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> None:
-    """Refuse input that is too large or declares a DTD/entities, without parsing it."""
+    """Refuse input that is too large, declares a DTD/entities or breaks a shape limit, without
+    parsing it (the checks that need a parsed document run in :func:`parse_xml`)."""
+    _scan(data, max_bytes)
+
+
+def _scan(data: bytes, max_bytes: int) -> xmllimits.Shape:
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError("XML input must be bytes")
     if len(data) > max_bytes:
@@ -43,27 +67,44 @@ def check_bytes(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> None:
             f"the document is {len(data):,} bytes, over the {max_bytes:,}-byte limit",
             "split it or raise the limit on purpose",
         )
-    head = bytes(data[:2])
-    text = bytes(data)
-    if head in _UTF16_BOMS:
-        # Look for the DTD markers in the decoded form as well.
-        text = bytes(data).decode("utf-16", errors="replace").encode("utf-8", errors="replace")
+    text = _scannable(bytes(data))
     if _DOCTYPE.search(text):
         raise HostileXml(
             "the document declares a DTD or entities (<!DOCTYPE>/<!ENTITY>)",
             "UBL documents never need one; remove it (refused to prevent XXE and entity bombs)",
         )
+    return xmllimits.scan(text)
+
+
+def _scannable(data: bytes) -> bytes:
+    """The document's characters with every markup character as one ASCII byte, as libxml2 will
+    read them: UTF-16 is decoded (and re-encoded as UTF-8); encodings that could hide markup from
+    a byte scan are refused."""
+    head = data[:4]
+    if head in _REFUSED_STARTS:
+        raise HostileXml("the document is in UTF-32/UCS-4 or EBCDIC", _TO_UTF8)
+    utf16 = _UTF16.get(head[:2]) or _UTF16.get(head)
+    if utf16 is not None:  # libxml2 follows the byte order mark or the "<?" pattern, not the declaration
+        return data.decode(utf16, errors="replace").encode("utf-8", errors="replace")
+    declared = _DECLARED_ENCODING.match(data[3:] if data.startswith(codecs.BOM_UTF8) else data)
+    if declared is not None:
+        label = declared.group(1).decode("ascii", errors="replace")
+        try:
+            name = codecs.lookup(label).name
+        except LookupError:
+            name = ""
+        if name not in _ASCII_COMPATIBLE:
+            raise HostileXml(f"the document declares the encoding {label[:40]!r}, which minica does not read", _TO_UTF8)
+    return data
 
 
 def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> etree._ElementTree:
     """Parse untrusted XML safely; raises :class:`HostileXml` or :class:`MalformedXml`."""
-    check_bytes(data, max_bytes=max_bytes)
+    shape = _scan(data, max_bytes)
     try:
         root = etree.fromstring(bytes(data), parser=_parser())
     except etree.XMLSyntaxError as exc:
-        raise MalformedXml(
-            f"the XML does not parse: {exc}", "check that it is a whole, well-formed XML file"
-        ) from None
+        raise _refusal(exc) from None
     tree = root.getroottree()
     if tree.docinfo.internalDTD is not None or tree.docinfo.externalDTD is not None or tree.docinfo.doctype:
         raise HostileXml(
@@ -72,4 +113,29 @@ def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> etree._ElementT
         )
     if next(root.iter(etree.Entity), None) is not None:
         raise HostileXml("the document uses entity references", "replace them with their text")
+    shape.finish()
     return tree
+
+
+def _refusal(exc: etree.XMLSyntaxError) -> HostileXml | MalformedXml:
+    """libxml2's resource limits as HostileXml, other syntax errors as MalformedXml; one line each."""
+    message = " ".join(str(exc).split())
+    if exc.code == etree.ErrorTypes.ERR_NAME_TOO_LONG:
+        return HostileXml(
+            f"a name is longer than {MAX_NAME_LENGTH:,} characters",
+            "use short element, attribute and prefix names (real ones are under 50 characters)",
+        )
+    if exc.code == etree.ErrorTypes.ERR_RESOURCE_LIMIT and "depth" in message.lower():
+        return HostileXml(
+            f"the document nests elements more than {MAX_DEPTH} levels deep",
+            "flatten it (real DIAN documents nest about 13 levels)",
+        )
+    too_big = exc.code == etree.ErrorTypes.ERR_COMMENT_NOT_FINISHED and "too big" in message
+    if too_big or (exc.code == etree.ErrorTypes.ERR_RESOURCE_LIMIT and ("too long" in message or "Buffer" in message)):
+        return HostileXml(
+            f"a text, attribute value, comment or CDATA section is longer than {MAX_TEXT_LENGTH:,} characters",
+            "split the content or attach it as a separate file",
+        )
+    if exc.code == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+        return HostileXml(f"the document exceeds a parser limit: {message}", "simplify or split the document")
+    return MalformedXml(f"the XML does not parse: {message}", "check that it is a whole, well-formed XML file")
