@@ -84,7 +84,7 @@ def test_wrong_environment_store_refused(authority: Authority, run: Cli, passwor
     out = tmp_path / "prod.xml"
     # By NIT: the producción store has no certificate for it.
     by_nit = run("sign", str(PROD), "-o", str(out), "--password-file", str(password_file))
-    assert by_nit.exit_code == 1 and "producción store" in by_nit.stderr
+    assert by_nit.exit_code == 2 and "producción store" in by_nit.stderr  # no such store: NotFound
     # Pointing at the habilitación keystore for a producción document.
     store = issued["stores"]["habilitacion"]
     by_store = run("sign", str(PROD), "-o", str(out), "--store", store, "--password-file", str(password_file))
@@ -120,7 +120,7 @@ def test_wrong_password_refused_and_nothing_written(
     wrong.write_text("Wrong#Pass1")
     out = tmp_path / "x.xml"
     result = run("sign", str(HAB), "-o", str(out), "--password-file", str(wrong))
-    assert result.exit_code == 1 and "password does not open" in result.stderr
+    assert result.exit_code == 2 and "password does not open" in result.stderr  # bad input
     assert not out.exists()
 
 
@@ -137,7 +137,7 @@ def test_folder_batch_reports_failures_and_signs_the_rest(
     out_dir = tmp_path / "firmadas"
     result = run("sign", str(folder), "--out-dir", str(out_dir), "--password-file", str(password_file),
                  "--jobs", "2", "--json")
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # two inputs were unreadable
     report = json.loads(result.stdout)
     assert len(report["signed"]) == 10
     assert sorted(Path(f["input"]).name for f in report["failed"]) == ["rota.xml", "xxe.xml"]

@@ -71,7 +71,8 @@ def sign(
 
     Only a valid stored certificate signs: within its validity at the signing time (--at), not
     revoked, with signing key usage, chaining to this CA (or --trust), from the store of the
-    document's environment. Exit status 1 if any document failed; the others are still signed.
+    document's environment. Exit status 2 if a document is unreadable or malformed, else 1 if any was
+    refused; the others are still signed.
     """
     if output is not None and out_dir is not None:
         raise InvalidInput("-o and --out-dir exclude each other", "use one")
@@ -101,8 +102,8 @@ def sign(
          "failed": [{"input": str(o.job.source), "error": o.error} for o in failed]},
         lambda: _print(outcomes),
     )
-    if failed:
-        click.get_current_context().exit(1)
+    if failed:  # the worst failure decides: bad input (2) over a refusal (1)
+        click.get_current_context().exit(max(o.exit_code for o in failed))
 
 
 def _print(outcomes: list[SignOutcome]) -> None:

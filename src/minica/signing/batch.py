@@ -41,6 +41,9 @@ class SignJob:
 class SignOutcome:
     job: SignJob
     error: str | None = None
+    #: The CLI's exit status for this failure: 2 for bad input (unreadable, hostile, malformed),
+    #: 1 for a refusal (expired certificate, wrong environment, …).
+    exit_code: int = 0
 
     @property
     def ok(self) -> bool:
@@ -74,16 +77,16 @@ def sign_one(job: SignJob, settings: SignSettings, signers: HomeSigners) -> Sign
     try:
         data = job.source.read_bytes()
     except OSError as exc:
-        return SignOutcome(job, f"cannot read {job.source}: {exc.strerror}")
+        return SignOutcome(job, f"cannot read {job.source}: {exc.strerror}", 2)
     try:
         signer = signers.for_document(UblDocument.from_bytes(data))
         signed = signer.sign(data, signing_time=settings.signing_time, role=settings.role,
                              digest=settings.digest, include_chain=settings.include_chain)
         atomic_write(job.target, signed, mode=0o644)
     except MinicaError as exc:
-        return SignOutcome(job, str(exc))
+        return SignOutcome(job, str(exc), exc.exit_code)
     except OSError as exc:
-        return SignOutcome(job, f"cannot write {job.target}: {exc.strerror}")
+        return SignOutcome(job, f"cannot write {job.target}: {exc.strerror}", 1)
     return SignOutcome(job)
 
 
