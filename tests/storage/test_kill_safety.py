@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -43,8 +44,9 @@ from minica.storage.home import Home
 from minica.storage.recovery import STAGED_CA, journal_dir, recover
 
 TESTDATA = Path(__file__).parents[2] / "testdata"
-#: Kill points per command: every file-changing step up to this many, then random moments.
-MAX_KILLS = 8
+#: Kill points per command: every file-changing step up to this many, then random moments
+#: ($MINICA_KILLS=1000 kills at every event of every command: minutes instead of seconds).
+MAX_KILLS = int(os.environ.get("MINICA_KILLS", "8"))
 #: The points are random but reproducible: the seed is in every failure message.
 SEED = 20261201
 
@@ -310,6 +312,7 @@ def test_killed_command_leaves_the_home_before_or_after(scenario: Scenario, tmp_
             assert retry.exit_code == 0 or now == after, f"{where}: the retry failed: {retry.output}"
             assert_consistent(home)
     assert kills >= min(3, clean.events), f"{scenario.name}: too few kills landed"
+    print(f"{scenario.name}: {kills} kills of {clean.events} events ({len(clean.mutations)} file steps)")
 
 
 def test_killed_batch_signing_takes_its_workers_along(tmp_path: Path) -> None:
