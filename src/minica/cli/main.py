@@ -75,6 +75,7 @@ def _register() -> None:
         ca_commands,
         check_command,
         crl_command,
+        dian_commands,
         quickstart_command,
         request,
         serve_command,
@@ -94,6 +95,7 @@ def _register() -> None:
         crl_command.crl,
         serve_command.serve,
         request.request,
+        dian_commands.dian,
     ):
         cli.add_command(command)
 
