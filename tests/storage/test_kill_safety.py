@@ -202,9 +202,13 @@ SCENARIOS = [
 
 
 def _rows(home: Home, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of ``sql``; none while the database is missing or not yet migrated (an ``init``
+    killed inside its first migration leaves an empty database file: the next command migrates)."""
     if not home.db_path.exists():
         return []
     with sqlite3.connect(home.db_path) as conn:
+        if not sql.startswith("PRAGMA") and not conn.execute("PRAGMA user_version").fetchone()[0]:
+            return []
         return [tuple(r) for r in conn.execute(sql).fetchall()]
 
 
