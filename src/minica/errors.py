@@ -94,3 +94,7 @@ class RequestStateError(RefusedOperation):
 
 class WrongCredentials(RefusedOperation):
     """A wrong user or password for the CA's request platform."""
+
+
+class PasswordChangeRequired(RefusedOperation):
+    """The right credentials, on a first sign-in: the temporary password must be changed first."""

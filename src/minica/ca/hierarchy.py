@@ -294,6 +294,17 @@ def _insert_authority(
     return int(cur.lastrowid or 0)
 
 
+def configured_base_url(home: Home) -> str:
+    """The base URL ``minica serve`` publishes this home's CA under (``init --base-url``), or the
+    default when the home has no CA yet. Reads only the CA's settings, never a key."""
+    try:
+        config = json.loads(home.config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return DEFAULT_BASE_URL
+    base = config.get("base_url") if isinstance(config, dict) else None
+    return base.rstrip("/") if isinstance(base, str) and base.startswith(("http://", "https://")) else DEFAULT_BASE_URL
+
+
 def load_authority(home: Home) -> Authority:
     """The CA of ``home`` (certificates and settings), or :class:`CaMissing`."""
     if not home.has_ca():

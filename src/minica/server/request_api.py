@@ -31,7 +31,6 @@ from minica.ca.requests.pdf import MAX_BYTES
 from minica.ca.requests.records import Document
 from minica.ca.requests.steps import StepReport
 from minica.clock import Clock, colombian
-from minica.errors import NotFound
 from minica.server import jobs
 from minica.server.api import Fields, record_json
 from minica.server.http import ApiError, read_json, require_token
@@ -319,8 +318,7 @@ class RequestApi:
         require_token(request, self.token)
         entry, data = await run_in_threadpool(self._message, request.path_params["id"])
         parsed = email.message_from_bytes(data, policy=email.policy.default)
-        part = parsed.get_body(preferencelist=("plain",))
-        text = part.get_content() if part is not None else ""
+        text = outbox.message_text(data)
         return JSONResponse({**_entry_json(entry), "from": str(parsed["From"]),
                              "message_id": str(parsed["Message-ID"]), "text": text})
 
@@ -331,18 +329,7 @@ class RequestApi:
         return Response(data, media_type="message/rfc822")
 
     def _message(self, text: str) -> tuple[outbox.OutboxEntry, bytes]:
-        missing = NotFound(f"no e-mail number {text[:20]} in the outbox", "list them with GET /api/v1/outbox")
-        if not (text.isascii() and text.isdigit() and len(text) <= 18):
-            raise missing
-        with Database.open(self.home) as db:
-            found = [e for e in outbox.entries(db.connection, self.home) if e.id == int(text)]
-        if not found:
-            raise missing
-        try:
-            return found[0], found[0].path.read_bytes()
-        except OSError:
-            raise NotFound(f"the file of e-mail {text} is missing from the outbox folder ({found[0].path.name})",
-                           "someone removed it; the other e-mails are still there") from None
+        return outbox.stored_message(self.home, text, "list them with GET /api/v1/outbox")
 
     async def _status(self, radicado: str, **extra: Any) -> JSONResponse:
         """A request's short view after a change, with ``extra`` facts about the change."""

@@ -171,6 +171,15 @@ def normalize_mobile(text: str) -> str:
     return digits
 
 
+def validate_email(email: str) -> str | None:
+    """What is wrong with ``email`` as the form's e-mail address, or None."""
+    if not email:
+        return "is required"
+    if len(email) > 254 or not _EMAIL.match(email):
+        return f"'{email}' is not an e-mail address (like nombre@empresa.com.co)"
+    return None
+
+
 def parse_authority(text: str) -> str | None:
     plain = divipola.normalize(text).replace(" ", "")
     for key in AUTHORITIES:
@@ -248,10 +257,9 @@ def validate_form(
             )
 
     email = _text(data, "email")
-    if not email:
-        problems["email"] = "is required"
-    elif len(email) > 254 or not _EMAIL.match(email):
-        problems["email"] = f"'{email}' is not an e-mail address (like nombre@empresa.com.co)"
+    email_problem = validate_email(email)
+    if email_problem:
+        problems["email"] = email_problem
 
     mobile_text = _text(data, "telefono_movil")
     mobile = normalize_mobile(mobile_text)

@@ -23,7 +23,10 @@ SUPPORT = (
     "correo soporte@minica.invalid, línea de atención (601) 000 0000 de lunes a viernes de 7:00 a"
     " 19:00, o el chat de la plataforma"
 )
-DEFAULT_PLATFORM_URL = "http://127.0.0.1:8000/plataforma"
+#: Where ``minica serve`` shows the CA's platform (its sign-in page), under the CA's base URL.
+PLATFORM_PATH = "/plataforma"
+#: The platform of a CA with the default base URL (``minica init`` without ``--base-url``).
+DEFAULT_PLATFORM_URL = "http://127.0.0.1:8765" + PLATFORM_PATH
 
 _FOOTER = (
     "\n\n--\nEste mensaje lo envía minica, una autoridad de certificación de PRUEBA: sus"

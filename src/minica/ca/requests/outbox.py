@@ -14,6 +14,7 @@ Plain SMTP without authentication, as mock servers (aiosmtpd, MailHog, Mailpit) 
 from __future__ import annotations
 
 import datetime as _dt
+import email
 import email.policy
 import json
 import os
@@ -27,7 +28,7 @@ from typing import Any
 
 from minica.ca.requests import mail, records
 from minica.clock import colombian
-from minica.errors import InvalidInput
+from minica.errors import InvalidInput, NotFound
 from minica.storage.database import Database
 from minica.storage.files import atomic_write, private_dir
 from minica.storage.home import Home
@@ -120,19 +121,56 @@ def enqueue(
     return path
 
 
+def _entry(home: Home, r: sqlite3.Row) -> OutboxEntry:
+    return OutboxEntry(
+        id=r["id"], radicado=r["radicado"], kind=r["kind"],
+        at=_dt.datetime.fromisoformat(r["at"]), recipient=r["recipient"],
+        subject=r["subject"], path=home.outbox_dir / r["path"],
+        delivered_at=_dt.datetime.fromisoformat(r["delivered_at"]) if r["delivered_at"] else None,
+        delivery_error=r["delivery_error"],
+    )  # fmt: skip
+
+
 def entries(conn: sqlite3.Connection, home: Home, radicado: str | None = None) -> list[OutboxEntry]:
     query = "SELECT * FROM outbox" + (" WHERE radicado = ?" if radicado else "") + " ORDER BY id"
     rows = conn.execute(query, (radicado,) if radicado else ()).fetchall()
-    return [
-        OutboxEntry(
-            id=r["id"], radicado=r["radicado"], kind=r["kind"],
-            at=_dt.datetime.fromisoformat(r["at"]), recipient=r["recipient"],
-            subject=r["subject"], path=home.outbox_dir / r["path"],
-            delivered_at=_dt.datetime.fromisoformat(r["delivered_at"]) if r["delivered_at"] else None,
-            delivery_error=r["delivery_error"],
-        )
-        for r in rows
-    ]  # fmt: skip
+    return [_entry(home, r) for r in rows]
+
+
+def entries_for_nit(conn: sqlite3.Connection, home: Home, nit_with_dv: str) -> list[OutboxEntry]:
+    """The e-mails of every request filed for the company ``nit_with_dv`` (e.g. ``900373987-9``)."""
+    rows = conn.execute(
+        "SELECT o.* FROM outbox o JOIN requests r ON r.radicado = o.radicado"
+        " WHERE json_extract(r.form, '$.nit') = ? ORDER BY o.id",
+        (nit_with_dv,),
+    ).fetchall()
+    return [_entry(home, r) for r in rows]
+
+
+def stored_message(home: Home, number: str, hint: str) -> tuple[OutboxEntry, bytes]:
+    """The outbox e-mail numbered ``number`` (text, as a URL or a user gives it) and its ``.eml``
+    bytes; :class:`~minica.errors.NotFound` (with ``hint``) for any other text or a missing file."""
+    missing = NotFound(f"no e-mail number {number[:20]} in the outbox", hint)
+    if not (number.isascii() and number.isdigit() and len(number) <= 18):
+        raise missing
+    with Database.open(home) as db:
+        row = db.connection.execute("SELECT * FROM outbox WHERE id = ?", (int(number),)).fetchone()
+    if row is None:
+        raise missing
+    entry = _entry(home, row)
+    try:
+        return entry, entry.path.read_bytes()
+    except OSError:
+        raise NotFound(f"the file of e-mail {number} is missing from the outbox folder ({entry.path.name})",
+                       "someone removed it; the other e-mails are still there") from None
+
+
+def message_text(data: bytes) -> str:
+    """The plain-text body of an outbox message (its ``.eml`` bytes), decoded."""
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    part = parsed.get_body(preferencelist=("plain",))
+    return str(part.get_content()) if part is not None else ""
 
 
 def read_message(path: Path) -> EmailMessage:

@@ -26,11 +26,17 @@ from typing import Any
 from minica.ca.issuance import IssuedCertificate, IssueRequest, issue_certificate
 from minica.ca.requests import escrow, outbox, pdf, platform, records
 from minica.ca.requests.form import RequestForm, validate_form
-from minica.ca.requests.mail import DEFAULT_PLATFORM_URL
+from minica.ca.requests.mail import PLATFORM_PATH
 from minica.ca.requests.records import Status
 from minica.ca.requests.steps import Step, StepReport, step
 from minica.clock import Clock, FixedClock, colombian
-from minica.errors import InvalidInput, RefusedOperation, RequestStateError, WrongCredentials
+from minica.errors import (
+    InvalidInput,
+    PasswordChangeRequired,
+    RefusedOperation,
+    RequestStateError,
+    WrongCredentials,
+)
 from minica.storage.files import atomic_write
 from minica.storage.home import Home
 from minica.storage.passwords import require_strong_password
@@ -83,7 +89,11 @@ def _require(record: records.RequestRecord, action: str, *allowed: Status) -> No
 
 
 def platform_url(step_: Step, radicado: str) -> str:
-    base = records.get_setting(step_.conn, "platform_url") or DEFAULT_PLATFORM_URL
+    """The welcome e-mail's link: the ``platform_url`` setting when one is stored, else the
+    platform's sign-in page on the home's ``minica serve`` (its CA's base URL)."""
+    from minica.ca.hierarchy import configured_base_url
+
+    base = records.get_setting(step_.conn, "platform_url") or configured_base_url(step_.home) + PLATFORM_PATH
     return f"{base.rstrip('/')}?radicado={radicado}"
 
 
@@ -177,7 +187,7 @@ def login(
 def _sign_in(s: Step, record: records.RequestRecord, password: str, new_password: str | None) -> bool:
     """A sign-in with the right credentials: the forced change of the temporary password."""
     if record.must_change_password and not new_password:
-        raise RefusedOperation(
+        raise PasswordChangeRequired(
             "first sign-in: the temporary password must be changed",
             "give a new password (--new-password-file, or answer the prompt)",
         )
