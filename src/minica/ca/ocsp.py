@@ -7,6 +7,11 @@ this CA never issued), signed by a **delegated responder certificate** (issued b
 EKU id-kp-OCSPSigning and id-pkix-ocsp-nocheck; its key 0600 in the home, created on first use and
 renewed before it expires).
 
+The responder answers for the whole chain: a request about the issuing CA's own certificate (issued
+by the root) is answered by a second delegated responder, issued by the **root** (``ca/ocsp-root.*``),
+so a client that checks every certificate of the path by OCSP alone (Java's ``PKIXRevocationChecker``
+with ``NO_FALLBACK``, following the issuing CA's AIA) validates the chain.
+
 Speed: a response without a nonce is signed once and reused until its nextUpdate (RFC 5019 §2.2),
 looked up by the request's exact bytes first, then by certificate id. The cache is dropped as soon as
 the database changes (``PRAGMA data_version``, a counter SQLite bumps when another connection
@@ -27,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from minica.ca.crl import RevokedEntry, reason_flag
+from minica.ca.crl import CrlScope, RevokedEntry, reason_flag
 from minica.ca.hierarchy import Authority, ca_name, load_authority
 from minica.clock import Clock
 from minica.storage import audit
@@ -50,12 +55,24 @@ _HASHES: tuple[type[hashes.HashAlgorithm], ...] = (hashes.SHA1, hashes.SHA224, h
                                                   hashes.SHA512)
 
 
-def responder_cert_path(home: Home) -> Path:
-    return home.ca_dir / "ocsp.crt"
+#: The CA whose certificates a responder answers for: the issuing CA (end-entity certificates) or
+#: the root (the issuing CA's certificate). The same two scopes as the CRLs.
+ResponderScope = CrlScope
+
+_FILE_STEM = {CrlScope.ISSUING: "ocsp", CrlScope.ROOT: "ocsp-root"}
+_RESPONDER_NAME = {CrlScope.ISSUING: "MINICA MOCK OCSP RESPONDER", CrlScope.ROOT: "MINICA MOCK ROOT OCSP RESPONDER"}
 
 
-def responder_key_path(home: Home) -> Path:
-    return home.ca_dir / "ocsp.key"
+def responder_cert_path(home: Home, scope: ResponderScope = CrlScope.ISSUING) -> Path:
+    return home.ca_dir / f"{_FILE_STEM[scope]}.crt"
+
+
+def responder_key_path(home: Home, scope: ResponderScope = CrlScope.ISSUING) -> Path:
+    return home.ca_dir / f"{_FILE_STEM[scope]}.key"
+
+
+def _issuer_of(authority: Authority, scope: ResponderScope) -> x509.Certificate:
+    return authority.issuing if scope is CrlScope.ISSUING else authority.root
 
 
 @dataclass(frozen=True)
@@ -76,35 +93,42 @@ def _usable(cert: x509.Certificate, issuer: x509.Certificate, now: _dt.datetime)
 
 
 def responder_identity(
-    home: Home, *, now: _dt.datetime, ca_password: bytes | None, authority: Authority | None = None
+    home: Home,
+    *,
+    now: _dt.datetime,
+    ca_password: bytes | None,
+    authority: Authority | None = None,
+    scope: ResponderScope = CrlScope.ISSUING,
 ) -> ResponderIdentity:
-    """The delegated responder of ``home``, creating (or renewing) it when needed.
+    """The delegated responder of ``home`` for ``scope``'s certificates, creating (or renewing) it
+    when needed.
 
-    Creating one needs the issuing CA's key (so the CA password when the key is encrypted): raises
+    Creating one needs that CA's key (so the CA password when the key is encrypted): raises
     :class:`~minica.errors.RefusedOperation` / :class:`~minica.errors.WrongPassword` otherwise.
     """
     authority = authority or load_authority(home)
-    cert_path, key_path = responder_cert_path(home), responder_key_path(home)
+    cert_path, key_path = responder_cert_path(home, scope), responder_key_path(home, scope)
     if cert_path.exists() and key_path.exists():
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
         key = serialization.load_pem_private_key(key_path.read_bytes(), None)
         # The key must be the certificate's: a pair from two different runs never signs.
         if (isinstance(key, rsa.RSAPrivateKey) and key.public_key() == cert.public_key()
-                and _usable(cert, authority.issuing, now)):
+                and _usable(cert, _issuer_of(authority, scope), now)):
             return ResponderIdentity(cert, key, delegated=True)
-    return _create_responder(home, authority, now=now, ca_password=ca_password)
+    return _create_responder(home, authority, now=now, ca_password=ca_password, scope=scope)
 
 
 def _create_responder(
-    home: Home, authority: Authority, *, now: _dt.datetime, ca_password: bytes | None
+    home: Home, authority: Authority, *, now: _dt.datetime, ca_password: bytes | None, scope: ResponderScope
 ) -> ResponderIdentity:
-    issuing_key = authority.issuing_key(ca_password)
+    issuer = _issuer_of(authority, scope)
+    issuer_key = authority.issuing_key(ca_password) if scope is CrlScope.ISSUING else authority.root_key(ca_password)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    not_after = min(now + RESPONDER_VALIDITY, authority.issuing.not_valid_after_utc)
+    not_after = min(now + RESPONDER_VALIDITY, issuer.not_valid_after_utc)
     cert = (
         x509.CertificateBuilder()
-        .subject_name(ca_name("MINICA MOCK OCSP RESPONDER"))
-        .issuer_name(authority.issuing.subject)
+        .subject_name(ca_name(_RESPONDER_NAME[scope]))
+        .issuer_name(issuer.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - _BACKDATE)
@@ -123,10 +147,10 @@ def _create_responder(
         .add_extension(x509.OCSPNoCheck(), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(authority.issuing.public_key()),  # type: ignore[arg-type]
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.public_key()),  # type: ignore[arg-type]
             critical=False,
         )
-        .sign(issuing_key, hashes.SHA256())
+        .sign(issuer_key, hashes.SHA256())
     )
     key_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -134,8 +158,8 @@ def _create_responder(
     # Unencrypted but 0600: the responder signs unattended; it can only vouch for status, and a
     # stolen key is worth less than the CA key (which stays encrypted when a password was set).
     with home_transaction(home) as write:  # under the home's lock, so a killed run is reconciled
-        atomic_write(responder_key_path(home), key_pem, mode=0o600)
-        atomic_write(responder_cert_path(home), cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
+        atomic_write(responder_key_path(home, scope), key_pem, mode=0o600)
+        atomic_write(responder_cert_path(home, scope), cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
         conn = write.conn
         conn.execute(
             "INSERT OR IGNORE INTO authorities (role, subject, serial, not_before, not_after, fingerprint,"
@@ -143,11 +167,12 @@ def _create_responder(
             (
                 cert.subject.rfc4514_string(), format(cert.serial_number, "X"),
                 cert.not_valid_before_utc.isoformat(), cert.not_valid_after_utc.isoformat(),
-                cert.fingerprint(hashes.SHA256()).hex(), home.relative(responder_cert_path(home)), now.isoformat(),
+                cert.fingerprint(hashes.SHA256()).hex(), home.relative(responder_cert_path(home, scope)),
+                now.isoformat(),
             ),
         )
         audit.record(conn, now, "ocsp-responder", format(cert.serial_number, "X"),
-                     {"not_after": cert.not_valid_after_utc.isoformat()})
+                     {"not_after": cert.not_valid_after_utc.isoformat(), "for": scope.value})
     return ResponderIdentity(cert, key, delegated=True)
 
 
@@ -190,7 +215,8 @@ class _Status:
 
 
 class OcspResponder:
-    """Answers OCSP requests for the issuing CA of ``home``. Thread-safe; cheap to call.
+    """Answers OCSP requests for the certificates of ``home``'s CAs: the issuing CA's (end-entity
+    certificates, from the database) and the root's (the issuing CA). Thread-safe; cheap to call.
 
     ``validity`` is nextUpdate - thisUpdate of each response (and how long it is reused).
     """
@@ -208,12 +234,16 @@ class OcspResponder:
         self.validity = validity
         self._ca_password = ca_password
         self._authority = load_authority(home)
-        self._issuer_hashes = _issuer_hashes(self._authority.issuing)
+        self._issuer_hashes = {scope: _issuer_hashes(_issuer_of(self._authority, scope)) for scope in CrlScope}
         self._lock = threading.Lock()
         self._db = Database.open(home)
-        self._identity = responder_identity(
-            home, now=clock.now(), ca_password=ca_password, authority=self._authority
-        )
+        self._identities = {
+            scope: responder_identity(home, now=clock.now(), ca_password=ca_password, authority=self._authority,
+                                      scope=scope)
+            for scope in CrlScope
+        }
+        # The root issued one certificate: the issuing CA's (minica never revokes it).
+        self._ca_statuses = {self._authority.issuing.serial_number: _Status(None)}
         self._data_version = -1
         self._statuses: dict[int, _Status] = {}
         self._by_bytes: dict[bytes, _Cached] = {}
@@ -221,7 +251,8 @@ class OcspResponder:
 
     @property
     def responder_certificate(self) -> x509.Certificate:
-        return self._identity.certificate
+        """The responder that answers for end-entity certificates (issued by the issuing CA)."""
+        return self._identities[CrlScope.ISSUING].certificate
 
     def close(self) -> None:
         self._db.close()
@@ -246,7 +277,9 @@ class OcspResponder:
             return MALFORMED
         if nonce is not None and not 1 <= len(nonce) <= _MAX_NONCE:
             return MALFORMED
-        if self._issuer_hashes.get(algorithm.name) != (name_hash, key_hash):
+        scope = next((s for s, found in self._issuer_hashes.items()
+                      if found.get(algorithm.name) == (name_hash, key_hash)), None)
+        if scope is None:
             return UNAUTHORIZED  # a certificate of another CA: not ours to answer for
         key = (algorithm.name, name_hash, key_hash, serial)
         with self._lock:
@@ -254,9 +287,9 @@ class OcspResponder:
             if nonce is None and cached is not None and now < cached.next_update:
                 self._remember(self._by_bytes, request_der, cached)
                 return cached.der
-            status = self._statuses.get(serial)
+            status = (self._statuses if scope is CrlScope.ISSUING else self._ca_statuses).get(serial)
         try:
-            answer = self._sign(algorithm, name_hash, key_hash, serial, status, nonce, now)
+            answer = self._sign(scope, algorithm, name_hash, key_hash, serial, status, nonce, now)
         except Exception:  # noqa: BLE001 - e.g. the responder key became unreadable: say so in OCSP
             return INTERNAL_ERROR
         if nonce is None:
@@ -294,15 +327,16 @@ class OcspResponder:
             self._by_id.clear()
         self._data_version = version
 
-    def _signer(self, now: _dt.datetime) -> ResponderIdentity:
-        if not _usable(self._identity.certificate, self._authority.issuing, now):
-            self._identity = responder_identity(
-                self.home, now=now, ca_password=self._ca_password, authority=self._authority
+    def _signer(self, scope: ResponderScope, now: _dt.datetime) -> ResponderIdentity:
+        if not _usable(self._identities[scope].certificate, _issuer_of(self._authority, scope), now):
+            self._identities[scope] = responder_identity(
+                self.home, now=now, ca_password=self._ca_password, authority=self._authority, scope=scope
             )
-        return self._identity
+        return self._identities[scope]
 
     def _sign(
         self,
+        scope: ResponderScope,
         algorithm: hashes.HashAlgorithm,
         name_hash: bytes,
         key_hash: bytes,
@@ -311,7 +345,7 @@ class OcspResponder:
         nonce: bytes | None,
         now: _dt.datetime,
     ) -> _Cached:
-        identity = self._signer(now)
+        identity = self._signer(scope, now)
         next_update = min(now + self.validity, identity.certificate.not_valid_after_utc)
         revoked = status.revoked if status is not None else None
         if revoked is not None and revoked.revoked_at > now:
