@@ -12,7 +12,11 @@ def dian() -> None:
 
 
 def _register() -> None:
-    commands: list[click.Command] = []  # e.g. [dian_service_commands.register, dian_generate_command.generate]
+    from minica.cli import dian_service_commands
+
+    commands: list[click.Command] = [
+        dian_service_commands.register,
+    ]  # e.g. dian_generate_command.generate
     for command in commands:
         dian.add_command(command)
 

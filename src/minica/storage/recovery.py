@@ -14,6 +14,7 @@ that writer first reconciles the home with the database (:func:`reconcile`):
 - temporary files of :func:`~minica.storage.files.atomic_write` are removed;
 - keystores, outbox e-mails and request uploads that no committed row names are removed, and so is
   the request escrow key while no request was ever filed (the first filing creates it);
+- the mock DIAN's PIN key (``dian/secrets.key``) while no software was ever registered;
 - a staged CA (``ca.partial/``, see :mod:`minica.ca.hierarchy`) is finished if its rows committed,
   else removed.
 
@@ -138,7 +139,11 @@ def reconcile(home: Home, conn: sqlite3.Connection) -> list[Path]:
     if not conn.execute("SELECT 1 FROM requests LIMIT 1").fetchone():
         # Made by the first request, which never committed: nothing was ever sealed to it.
         removed += _sweep(home.requests_dir, lambda name: name == escrow.name)
-    for folder in (home.root, home.ca_dir, home.requests_dir, home.signed_dir):
+    dian = home.root / "dian"
+    if not conn.execute("SELECT 1 FROM dian_software LIMIT 1").fetchone():
+        # Made by the first software registration, which never committed: it sealed nothing.
+        removed += _sweep(dian, lambda name: name == "secrets.key")
+    for folder in (home.root, home.ca_dir, home.requests_dir, home.signed_dir, dian):
         removed += _sweep(folder, lambda _name: False)
     for marker in _entries(journal_dir(home)):
         with contextlib.suppress(FileNotFoundError):

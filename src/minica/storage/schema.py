@@ -141,4 +141,80 @@ MIGRATIONS: list[tuple[int, str]] = [
         );
         """,
     ),
+    (
+        3,
+        """
+        -- DIAN's side (minica.dian): registered software with its numbering range and test set,
+        -- the ZIPs received by the web service and every document in them, with DIAN's answer.
+        -- The software PIN is needed in clear to recompute CUDE/CUNE, so it is sealed (AES-GCM)
+        -- with a key of the home (dian/secrets.key), never stored in clear.
+        CREATE TABLE dian_software (
+            software_id           TEXT PRIMARY KEY,      -- UUID
+            nit                   TEXT NOT NULL,         -- digits only, no DV
+            dv                    INTEGER NOT NULL,
+            provider_nit          TEXT NOT NULL,         -- digits only; the company itself if it is its own
+            name                  TEXT NOT NULL,
+            environment           TEXT NOT NULL CHECK (environment IN ('habilitacion', 'produccion')),
+            sealed_pin            BLOB NOT NULL,
+            test_set_id           TEXT NOT NULL UNIQUE,  -- UUID
+            prefix                TEXT NOT NULL,
+            from_number           INTEGER NOT NULL,
+            to_number             INTEGER NOT NULL,
+            resolution_number     TEXT NOT NULL,
+            resolution_date       TEXT NOT NULL,
+            valid_from            TEXT NOT NULL,
+            valid_to              TEXT NOT NULL,
+            technical_key         TEXT NOT NULL,
+            required_invoices     INTEGER NOT NULL,
+            required_credit_notes INTEGER NOT NULL,
+            required_debit_notes  INTEGER NOT NULL,
+            test_set_status       TEXT NOT NULL DEFAULT 'en_proceso'
+                                  CHECK (test_set_status IN ('en_proceso', 'aceptado', 'rechazado')),
+            test_set_decided_at   TEXT,
+            registered_at         TEXT NOT NULL
+        );
+        CREATE INDEX dian_software_nit ON dian_software(nit);
+        CREATE TABLE dian_zips (
+            zip_key       TEXT PRIMARY KEY,              -- UUID, the answer of the async operations
+            operation     TEXT NOT NULL,
+            environment   TEXT NOT NULL CHECK (environment IN ('habilitacion', 'produccion')),
+            file_name     TEXT NOT NULL,
+            sender_nit    TEXT NOT NULL,
+            test_set_id   TEXT,
+            content       BLOB NOT NULL,                 -- the ZIP as received
+            status        TEXT NOT NULL CHECK (status IN ('pending', 'done')),
+            received_at   TEXT NOT NULL,
+            processed_at  TEXT
+        );
+        CREATE INDEX dian_zips_status ON dian_zips(status);
+        CREATE TABLE dian_documents (
+            id                 INTEGER PRIMARY KEY,
+            zip_key            TEXT REFERENCES dian_zips(zip_key),
+            operation          TEXT NOT NULL,
+            environment        TEXT NOT NULL CHECK (environment IN ('habilitacion', 'produccion')),
+            file_name          TEXT NOT NULL,
+            document_key       TEXT,                     -- CUFE/CUDE/CUNE as declared (the trackId)
+            kind               TEXT,                     -- Invoice, CreditNote, …
+            type_code          TEXT,                     -- 01, 02, 03, 91, 92, …
+            number             TEXT,
+            supplier_nit       TEXT,
+            sender_nit         TEXT NOT NULL,
+            software_id        TEXT,
+            test_set_id        TEXT,
+            status_code        TEXT NOT NULL,
+            is_valid           INTEGER NOT NULL,
+            status_description TEXT NOT NULL,
+            status_message     TEXT NOT NULL,
+            rules              TEXT NOT NULL DEFAULT '[]',  -- JSON [{rule, kind, message}]
+            document           BLOB NOT NULL,
+            application_response BLOB,                   -- DIAN's signed ApplicationResponse
+            received_at        TEXT NOT NULL
+        );
+        -- A document is accepted once per environment: a second one is "procesado anteriormente".
+        CREATE UNIQUE INDEX dian_documents_accepted ON dian_documents(environment, document_key) WHERE is_valid = 1;
+        CREATE INDEX dian_documents_key ON dian_documents(document_key);
+        CREATE INDEX dian_documents_zip ON dian_documents(zip_key);
+        CREATE INDEX dian_documents_test_set ON dian_documents(test_set_id);
+        """,
+    ),
 ]

@@ -1,0 +1,59 @@
+"""``minica dian register | software | documents | testset``: the local DIAN's registrations and what it
+received (the web service itself runs in ``minica serve``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from minica.cli.context import AppContext, json_option, pass_app, password_from
+from minica.environment import Environment
+from minica.identity import Nit
+
+PIN_ENV = "MINICA_DIAN_PIN"
+
+
+@click.command()
+@click.option("--nit", required=True, help="The company's NIT (with or without -DV).")
+@click.option("--provider-nit", help="NIT of the software provider that may also send its documents.")
+@click.option("--pin-file", type=click.Path(dir_okay=False, path_type=Path),
+              help=f"File holding the software PIN (else ${PIN_ENV}, else a prompt).")
+@click.option("--name", default="", help="The software's name.")
+@click.option("--env", "env", default="habilitacion", show_default=True, help="habilitacion or produccion.")
+@click.option("--prefix", default="SETP", show_default=True, help="Numbering range prefix.")
+@click.option("--from-number", type=int, default=990000000, show_default=True)
+@click.option("--to-number", type=int, default=995000000, show_default=True)
+@click.option("--test-set-quota", default="30/10/10", show_default=True,
+              help="Accepted invoices/credit notes/debit notes that accept the test set.")
+@json_option
+@pass_app
+def register(app: AppContext, nit: str, provider_nit: str | None, pin_file: Path | None, name: str, env: str,
+             prefix: str, from_number: int, to_number: int, test_set_quota: str) -> None:
+    """Register invoicing software: software ID, TestSetId, numbering range and technical key."""
+    from minica.dian.registration import RegistrationRequest, TestSetQuota, register_software
+
+    company, provider = Nit.parse(nit), Nit.parse(provider_nit) if provider_nit else None
+    environment, quota = Environment.parse(env), TestSetQuota.parse(test_set_quota)  # bad input before the prompt
+    pin = password_from(pin_file, PIN_ENV, what="software PIN", confirm=True)
+    assert pin is not None
+    registration = register_software(app.home, app.clock, RegistrationRequest(
+        nit=company, provider_nit=provider, name=name, environment=environment, prefix=prefix.upper(),
+        from_number=from_number, to_number=to_number, quota=quota, pin=pin,
+    ))
+    data = registration.to_json()
+
+    def human() -> None:
+        numbering = registration.numbering
+        click.echo(f"Registered software for NIT {registration.nit_with_dv} ({registration.environment.label})")
+        click.echo(f"  software ID     {registration.software_id}")
+        click.echo(f"  TestSetId       {registration.test_set_id}")
+        click.echo(f"  provider NIT    {registration.provider_nit}")
+        click.echo(f"  numbering       {numbering.prefix} {numbering.from_number}–{numbering.to_number},"
+                   f" resolución {numbering.resolution_number} del {numbering.resolution_date}"
+                   f" (vigente {numbering.valid_from} a {numbering.valid_to})")
+        click.echo(f"  technical key   {numbering.technical_key}")
+        click.echo(f"  test set        {quota.invoices} invoices, {quota.credit_notes} credit notes,"
+                   f" {quota.debit_notes} debit notes")
+
+    app.emit(data, human)
