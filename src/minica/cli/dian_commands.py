@@ -12,10 +12,11 @@ def dian() -> None:
 
 
 def _register() -> None:
-    from minica.cli import dian_service_commands
+    from minica.cli import dian_generate_command, dian_service_commands
 
     commands: list[click.Command] = [
         dian_service_commands.register,
+        dian_generate_command.generate_command,
     ]  # e.g. dian_generate_command.generate
     for command in commands:
         dian.add_command(command)
