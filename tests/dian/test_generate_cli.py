@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,3 +135,14 @@ def test_without_registration_or_pin_it_says_what_to_give(run: Cli, tmp_path: Pa
                  "--software-id", "abc", input="")
     assert no_pin.exit_code == 2 and "no software PIN given" in no_pin.stderr
     assert files_under(tmp_path) == set()
+
+
+def test_readme_python_example_runs(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    (example,) = [block for block in re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+                  if "minica.dian.generator" in block]
+    out = subprocess.run([sys.executable, "-c", example], capture_output=True, text=True, cwd=tmp_path,
+                         env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "True ['pass']"
+    assert list(tmp_path.iterdir()) == []
