@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything minica's tests need and runs the whole suite twice:
 #   - system tools the tests call as independent peers: openssl, xmlsec1, a JDK's keytool, and
-#     libfaketime's faketime (runs a tool at a test's fixed instant) — apt-get, only what is missing;
+#     libfaketime's faketime (runs a tool at a test's fixed instant), and libxmlsec1-dev + pkg-config
+#     for the xmlsec Python package, and Debian's Chromium with its driver for the web pages'
+#     browser tests — apt-get, only what is missing;
 #   - a virtual environment in .venv with minica and its test dependencies;
 #   - pytest, then pytest again with the wall clock moved years ahead: a test that reads the wall
 #     clock instead of its fixed clock fails the day it is written, not the day the clock passes it.
@@ -15,6 +17,11 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v xmlsec1 >/dev/null 2>&1 || missing+=(xmlsec1)
 command -v keytool >/dev/null 2>&1 || missing+=(default-jdk-headless)
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+# The xmlsec Python package (zeep's WS-Security signer in the DIAN web-service tests) builds against these.
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+dpkg -s libxmlsec1-dev >/dev/null 2>&1 || missing+=(libxmlsec1-dev)
 if ((${#missing[@]})); then
   echo "installing system packages: ${missing[*]}"
   sudo=""

@@ -28,6 +28,7 @@ from minica.ca.ocsp import DEFAULT_RESPONSE_VALIDITY, MALFORMED, OcspResponder
 from minica.clock import Clock
 from minica.errors import MinicaError
 from minica.server.api import Api
+from minica.server.dian_routes import DianRoutes
 from minica.server.http import (
     MAX_OCSP_BODY,
     ApiError,
@@ -65,6 +66,8 @@ class ServerSettings:
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     workers: int | None = None
+    #: Seconds before the local DIAN processes an async batch (GetStatusZip says "en proceso" meanwhile).
+    dian_batch_delay: float = 0.0
 
     def __post_init__(self) -> None:
         if len(self.token) < 16:
@@ -176,6 +179,7 @@ def create_app(settings: ServerSettings, pool: WorkerPool | None = None) -> Serv
         Route("/ocsp/{request:path}", ocsp_get, methods=["GET"]),
         *api.routes(),
         *RequestApi(settings.home, settings.clock, settings.token, settings.ca_password, pool).routes(),
+        *DianRoutes(settings.home, settings.clock, settings.ca_password, pool, settings.dian_batch_delay).routes(),
     ]
     app = Starlette(
         routes=routes,
