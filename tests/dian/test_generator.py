@@ -36,7 +36,7 @@ from minica.dian.generator import (
 from minica.dian.registration import NumberingRange, RegistrationRequest, load_registration, register_software
 from minica.environment import Environment
 from minica.errors import InvalidInput, InvalidNit
-from minica.identity import Nit
+from minica.identity import DocumentType, Nit, PersonType
 from minica.storage.home import Home
 from minica.testing import MockCA, MockCertificate
 
@@ -343,6 +343,17 @@ def test_produccion_documents_say_profile_execution_id_1_and_use_the_production_
             assert _text(root, "cbc:ProfileExecutionID") == "1" == root.find("cbc:UUID", NS).get("schemeID")
             assert _text(root, ".//sts:QRCode").startswith("https://catalogo-vpfe.dian.gov.co/document/searchqr?")
             assert _text(root, "cbc:UUID") == independent_ubl_key(data, TECHNICAL_KEY)
+
+
+def test_a_buyer_identified_by_cedula_is_a_natural_person_without_check_digit() -> None:
+    buyer = Party("1020304050", "MARÍA JOSÉ PÉREZ", document_type=DocumentType.CC, person=PersonType.NATURAL)
+    data = generate_invoice(ISSUER, "SETP990000005", NOW, customer=buyer)
+    root = etree.fromstring(data)
+    party = root.find("cac:AccountingCustomerParty", NS)
+    assert _text(party, "cbc:AdditionalAccountID") == "2"
+    company_id = party.find("cac:Party/cac:PartyTaxScheme/cbc:CompanyID", NS)
+    assert (company_id.text, company_id.get("schemeName"), company_id.get("schemeID")) == ("1020304050", "13", None)
+    assert _text(root, "cbc:UUID") == independent_ubl_key(data, TECHNICAL_KEY)
 
 
 # --- the Python API's contract -------------------------------------------------------------------------
