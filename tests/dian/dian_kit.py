@@ -97,11 +97,16 @@ class DianSignature:
     ``sign_to=False`` leaves To unsigned; ``stamp`` is the Timestamp's (Created, Expires), or None."""
 
     def __init__(self, key_pem: bytes, cert_pem: bytes, stamp: tuple[dt.datetime, dt.datetime] | None, *,
-                 sign_to: bool = True, tamper: Callable[[etree._Element], None] | None = None) -> None:
+                 sign_to: bool = True, tamper: Callable[[etree._Element], None] | None = None,
+                 prepare: Callable[[etree._Element], None] | None = None) -> None:
         self.key_pem, self.cert_pem, self.stamp = key_pem, cert_pem, stamp
-        self.sign_to, self.tamper = sign_to, tamper
+        self.sign_to, self.tamper, self.prepare = sign_to, tamper, prepare
 
     def apply(self, envelope: etree._Element, headers: dict[str, str]) -> tuple[etree._Element, dict[str, str]]:
+        """Timestamp, signature (To, Body, Timestamp), token; ``prepare`` runs before signing, ``tamper``
+        after."""
+        if self.prepare is not None:
+            self.prepare(envelope)
         security = get_security_header(envelope)
         if self.stamp is not None:
             stamp = etree.SubElement(security, f"{{{WSU}}}Timestamp")
