@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 sys.path.insert(0, str(Path(__file__).parent))  # for ``server_support``
-from server_support import TOKEN, RunningServer, free_port
+from server_support import TOKEN, RunningServer, free_port, running
 from support import PASSWORD
 
 from minica.ca.hierarchy import Authority
@@ -31,20 +28,8 @@ def settings(authority: Authority, home: Home, clock: FixedClock) -> ServerSetti
 @pytest.fixture
 def server(settings: ServerSettings) -> Iterator[RunningServer]:
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
-                            access_log=False, lifespan="off")
-    runner = uvicorn.Server(config)
-    thread = threading.Thread(target=runner.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not runner.started:
-        assert time.monotonic() < deadline, "the server did not start within 10 s"
-        time.sleep(0.02)
-    try:
+    with running(create_app(settings), port):
         yield RunningServer(f"http://127.0.0.1:{port}", port, TOKEN)
-    finally:
-        runner.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture

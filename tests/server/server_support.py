@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+import threading
+import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+import uvicorn
+from starlette.types import ASGIApp
 
 TOKEN = "test-token-0123456789abcdef"
 
@@ -16,6 +23,25 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running(app: ASGIApp, port: int) -> Iterator[None]:
+    """``app`` served by uvicorn on 127.0.0.1:``port`` in a thread, until the block ends."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off")
+    runner = uvicorn.Server(config)
+    thread = threading.Thread(target=runner.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not runner.started:
+        assert time.monotonic() < deadline, "the server did not start within 10 s"
+        assert thread.is_alive(), "the server thread ended"
+        time.sleep(0.02)
+    try:
+        yield
+    finally:
+        runner.should_exit = True
+        thread.join(timeout=10)
 
 
 @dataclass

@@ -42,6 +42,8 @@ from minica.server.http import (
     unexpected_error_handler,
 )
 from minica.server.limits import DEFAULT_BODY_TIMEOUT, DEFAULT_REQUEST_TIMEOUT
+from minica.server.pages import page_routes
+from minica.server.pages.site import Site
 from minica.server.request_api import RequestApi
 from minica.server.workers import WorkerPool, within
 from minica.storage.home import Home
@@ -180,6 +182,7 @@ def create_app(settings: ServerSettings, pool: WorkerPool | None = None) -> Serv
         *api.routes(),
         *RequestApi(settings.home, settings.clock, settings.token, settings.ca_password, pool).routes(),
         *DianRoutes(settings.home, settings.clock, settings.ca_password, pool, settings.dian_batch_delay).routes(),
+        *page_routes(Site(settings.home, settings.clock, settings.token, settings.ca_password, pool)),
     ]
     app = Starlette(
         routes=routes,

@@ -166,14 +166,10 @@ class RequestApi:
         confirmation = fields.text("password_confirmation")
 
         def work() -> dict[str, Any]:
-            parsed = request_form.validate_form(
-                {k: v for k, v in data.items() if v is not None}, password,
-                password if confirmation is None else confirmation, require_password=True,
-                require_representative=channel == "dian",
-            )  # fmt: skip
             report = StepReport()
-            filed = process.file_request(self.home, self.clock, parsed, password, channel=channel,
-                                         ca_password=self.ca_password, report=report)  # fmt: skip
+            filed = process.file_form(self.home, self.clock, {k: v for k, v in data.items() if v is not None},
+                                      password, confirmation, channel=channel, ca_password=self.ca_password,
+                                      report=report)  # fmt: skip
             return _with_report({"radicado": filed.radicado, "status": filed.status.value,
                                  "platform_user": filed.platform_user}, report)  # fmt: skip
 

@@ -32,6 +32,7 @@ from minica.ca.requests.steps import Step, StepReport, step
 from minica.clock import Clock, FixedClock, colombian
 from minica.errors import (
     InvalidInput,
+    NotFound,
     PasswordChangeRequired,
     RefusedOperation,
     RequestStateError,
@@ -153,6 +154,30 @@ def file_request(
         if channel == "dian":
             send_welcome(s, records.load(s.conn, radicado))
         return Filed(radicado, status, user)
+
+
+def file_form(
+    home: Home,
+    clock: Clock,
+    data: Mapping[str, str],
+    password: str,
+    confirmation: str | None = None,
+    *,
+    channel: str = "dian",
+    ca_password: bytes | None = None,
+    report: StepReport | None = None,
+) -> Filed:
+    """Check a form as typed (every broken rule at once, :class:`InvalidRequestForm`) and file it.
+
+    ``confirmation`` of None means the password was given once (a file, the API's body without
+    one). DIAN's channel needs the legal representative and the authority; the vendor's may leave
+    them for the payment or the loan.
+    """
+    if channel not in ("dian", "vendor"):
+        raise InvalidInput(f"unknown channel '{channel[:20]}'", "use dian or vendor")
+    parsed = validate_form(data, password, password if confirmation is None else confirmation,
+                           require_password=True, require_representative=channel == "dian")  # fmt: skip
+    return file_request(home, clock, parsed, password, channel=channel, ca_password=ca_password, report=report)
 
 
 def login(
@@ -279,6 +304,22 @@ def store_document(s: Step, radicado: str, kind: str, filename: str, data: bytes
     records.add_document(s.conn, radicado, doc)
     records.add_event(s.conn, radicado, s.now, "documento_cargado", {"kind": kind, "file": filename, "sha256": digest})
     return doc
+
+
+def document_file(home: Home, radicado: str, number: int) -> tuple[records.Document, bytes]:
+    """The ``number``-th document uploaded to a request (from 1, in upload order) and its bytes;
+    :class:`~minica.errors.NotFound` when there is no such document or its file is gone."""
+    from minica.storage.database import Database
+
+    with Database.open(home) as db:
+        docs = records.documents(db.connection, records.load(db.connection, radicado).radicado)
+    if not 1 <= number <= len(docs):
+        raise NotFound(f"request {radicado} has no document number {number}", "see the request's documents")
+    doc = docs[number - 1]
+    try:
+        return doc, home.resolve(doc.path).read_bytes()
+    except OSError:
+        raise NotFound(f"the file of document {number} ({doc.filename}) is missing", "upload it again") from None
 
 
 def finalize(home: Home, clock: Clock, radicado: str) -> None:

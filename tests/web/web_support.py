@@ -1,0 +1,139 @@
+"""Helpers for the web-page tests (importable as ``web_support``): a real ``minica serve`` app on
+loopback at a fixed clock, and a headless Chromium (Debian's, driven by Selenium) with bounded waits."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))  # for ``server_support``
+from server_support import free_port, running  # noqa: E402
+
+from minica.clock import Clock
+from minica.server.app import ServerSettings, create_app
+from minica.storage.home import Home
+
+TOKEN = "web-token-0123456789abcdef"
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+#: The longest any page condition is waited for (a page of this server answers in milliseconds).
+WAIT = 20.0
+#: Chromium as root in a container: no sandbox, no GPU, nothing fetched from the internet.
+CHROMIUM_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-default-apps", "--disable-extensions", "--window-size=1280,1000")  # fmt: skip
+
+
+@dataclass
+class Served:
+    url: str
+    port: int
+
+
+@contextlib.contextmanager
+def serve(home: Home, clock: Clock, *, port: int | None = None, workers: int = 1) -> Iterator[Served]:
+    """``minica serve``'s app over ``home`` at ``clock``, on 127.0.0.1 and ``port`` (default a free
+    one), in a thread."""
+    app = create_app(ServerSettings(home=home, clock=clock, token=TOKEN, workers=workers))
+    port = port or free_port()
+    try:
+        with running(app, port):
+            yield Served(f"http://127.0.0.1:{port}", port)
+    finally:
+        app.close()
+
+
+def chromium(profile: Path) -> webdriver.Chrome:
+    """A headless Chromium with a fresh profile folder ``profile``."""
+    if not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)):
+        raise RuntimeError("chromium and chromedriver are missing: run ./scripts/test.sh (it installs them)")
+    options = Options()
+    options.binary_location = CHROMIUM
+    for arg in CHROMIUM_ARGS:
+        options.add_argument(arg)
+    options.add_argument(f"--user-data-dir={profile}")
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(WAIT)
+    driver.set_script_timeout(WAIT)
+    return driver
+
+
+class Browser:
+    """A few verbs over a Selenium driver; every wait is explicit and bounded by :data:`WAIT`."""
+
+    def __init__(self, driver: webdriver.Chrome, base: str) -> None:
+        self.driver = driver
+        self.base = base
+
+    def go(self, path: str) -> None:
+        self.driver.get(path if path.startswith("http") else self.base + path)
+        self.wait_for("body")
+
+    def wait_for(self, css: str) -> WebElement:
+        return WebDriverWait(self.driver, WAIT).until(
+            expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
+
+    def find(self, css: str) -> WebElement:
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def all(self, css: str) -> list[WebElement]:
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def text(self, css: str) -> str:
+        return self.wait_for(css).text
+
+    def fill(self, css: str, value: str) -> None:
+        field = self.find(css)
+        field.clear()
+        field.send_keys(value)
+
+    def fill_all(self, values: dict[str, str], within: str = "") -> None:
+        """Type each value into its field (by id, inside ``within``); a select gets the option."""
+        for name, value in values.items():
+            css = f"{within} #{name}".strip()
+            if self.find(css).tag_name == "select":
+                self.choose(css, value)
+            else:
+                self.fill(css, value)
+
+    def choose(self, css: str, value: str) -> None:
+        Select(self.find(css)).select_by_value(value)
+
+    def wait_option(self, css: str, value: str) -> None:
+        """Wait until the select ``css`` offers ``value`` (filled by the page's script)."""
+        WebDriverWait(self.driver, WAIT).until(
+            lambda d: any(o.get_attribute("value") == value for o in Select(self.find(css)).options))
+
+    def submit(self, css: str) -> None:
+        """Click the button ``css`` and wait for the next page."""
+        page = self.find("html")
+        self.find(css).click()
+        WebDriverWait(self.driver, WAIT).until(expected_conditions.staleness_of(page))
+        self.wait_for("body")
+
+    def path(self) -> str:
+        return self.driver.current_url.removeprefix(self.base)
+
+    def cookie(self) -> str:
+        found = self.driver.get_cookie("minica_sesion")
+        assert found is not None
+        return str(found["value"])
+
+
+def temporary_password(text: str) -> str:
+    match = re.search(r"Contraseña temporal: (\S+)", text)
+    assert match, text
+    return match.group(1)
