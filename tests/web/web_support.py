@@ -137,3 +137,13 @@ def temporary_password(text: str) -> str:
     match = re.search(r"Contraseña temporal: (\S+)", text)
     assert match, text
     return match.group(1)
+
+
+def welcome_password(home: Home, radicado: str) -> str:
+    """The temporary password of a request's last welcome e-mail (from the outbox folder)."""
+    from minica.ca.requests import outbox
+    from minica.storage.database import Database
+
+    with Database.open(home) as db:
+        entries = [e for e in outbox.entries(db.connection, home, radicado) if e.kind == "bienvenida"]
+    return temporary_password(outbox.message_text(entries[-1].path.read_bytes()))
