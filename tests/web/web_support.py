@@ -147,3 +147,21 @@ def welcome_password(home: Home, radicado: str) -> str:
     with Database.open(home) as db:
         entries = [e for e in outbox.entries(db.connection, home, radicado) if e.kind == "bienvenida"]
     return temporary_password(outbox.message_text(entries[-1].path.read_bytes()))
+
+
+def complete_request(home: Home, clock: Clock, form: dict[str, str], store_password: str,
+                     platform_password: str) -> str:
+    """A request filed, signed into, filled and finalized through the library; its radicado."""
+    from minica.ca.requests import process
+    from minica.ca.requests.pdf import simple_pdf
+
+    filed = process.file_form(home, clock, form, store_password, store_password)
+    process.login(home, clock, filed.radicado, filed.platform_user, welcome_password(home, filed.radicado),
+                  platform_password)  # fmt: skip
+    pdf = simple_pdf("Documento de prueba", ["Contenido del documento."])
+    for kind in ("rut", "camara_comercio", "documento_identidad"):
+        process.attach_data(home, clock, filed.radicado, kind, f"{kind}.pdf", pdf)
+    for name in ("solicitante", "empresa", "representante", "documentos"):
+        process.save_section(home, clock, filed.radicado, name)
+    process.finalize(home, clock, filed.radicado)
+    return filed.radicado
