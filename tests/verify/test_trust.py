@@ -85,4 +85,10 @@ def test_key_usage_without_non_repudiation_fails(pki, vectors, verify) -> None:
 def test_result_json_shape(ours, verify) -> None:
     body = verify(ours).to_json()
     assert body["valid"] is True and body["signer"]["serial"]
-    assert all(set(c) == {"rule", "status", "message"} for c in body["checks"])
+    assert all(set(c) == {"rule", "status", "message", "cause"} for c in body["checks"])
+    assert body["signer"]["serial"] == format(ours_serial(ours), "X")  # hex, as everywhere in minica
+
+
+def ours_serial(data: bytes) -> int:
+    root = kit.etree.fromstring(data)
+    return int(root.find(".//ds:X509SerialNumber", kit.NS).text)

@@ -165,7 +165,8 @@ def test_resigned_signature_outside_extensions_refused_dc01(pki, vectors, verify
         sig.getparent().remove(sig)
         root.append(sig)
     result = verify(kit.rekey(vectors[CREDIT_NOTE], pki.key, pki.signer, mutate=mutate))
-    assert failing(result) == ["DC01"] and result.signature_valid and result.intact is False
+    assert failing(result) == ["DC01"] and result.signature_valid and result.intact
+    assert not result.profile and not result.valid and result.signer is None
 
 
 def test_resigned_second_signature_refused_aa04(pki, vectors, verify) -> None:

@@ -1,8 +1,21 @@
-"""``minica verify``: DIAN's signature rules, offline, one line per check."""
+"""``minica verify``: DIAN's signature rules, offline, one line per check.
+
+With ``--json`` the output always has one shape, for one file or many::
+
+    {"valid": bool,                      # every document is valid
+     "documents": [DOCUMENT, ...],       # in the order given
+     "summary": {"total": n, "valid": n, "invalid": n, "unreadable": n}}
+
+where DOCUMENT is :meth:`VerificationResult.to_json` plus ``"file"``, ``"status"`` (``valid``,
+``invalid`` or ``unreadable``), ``"error"`` and ``"hint"`` (``null`` unless the file could not be
+read). An error that stops the whole command (an unreadable ``--trust`` file, a damaged home) is
+``{"error": ..., "hint": ...}``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,6 +28,11 @@ from minica.signing.report import VerificationResult
 from minica.signing.verifier import verify_document
 
 _MARK = {"pass": "pass", "fail": "FAIL", "warn": "warn", "skip": "skip"}
+#: The keys of a document entry when the file could not be verified (same keys as a result).
+_EMPTY_RESULT: dict[str, Any] = {
+    "valid": False, "intact": False, "signature_valid": False, "profile": False, "trusted": False,
+    "signer": None, "signing_time": None, "policy": None, "checks": [],
+}
 
 
 @click.command()
@@ -32,53 +50,73 @@ def verify(app: AppContext, files: tuple[Path, ...], trust: tuple[Path, ...], te
 
     Exit status: 0 all valid, 1 some invalid, 2 some unreadable.
     """
-    anchors, intermediates = home_trust(app.home)
-    anchors += load_anchors(trust)
-    revocation = HomeRevocationSource(app.home) if app.home.db_path.exists() else None
+    try:
+        anchors, intermediates = home_trust(app.home)
+        anchors += load_anchors(trust)
+        revocation = HomeRevocationSource(app.home) if app.home.has_ca() else None
+    except MinicaError as exc:
+        if not app.json:
+            raise
+        app.emit({"error": exc.what, "hint": exc.hint or None}, lambda: None)
+        click.get_current_context().exit(exc.exit_code)
     at = app.clock.now()
-    reports: list[dict[str, object]] = []
-    code = 0
+    documents: list[dict[str, Any]] = []
     for path in files:
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            error: MinicaError = InvalidInput(f"cannot read {path}: {exc.strerror}", "check the path")
-            reports.append(_unreadable(app, path, error))
-            code = 2
-            continue
-        try:
+            data = _read(path)
             result = verify_document(data, at=at, trust=anchors, intermediates=intermediates,
                                      revocation=revocation, technical_key=technical_key,
                                      software_pin=software_pin)
         except MinicaError as exc:
-            reports.append(_unreadable(app, path, exc))
-            code = 2
+            documents.append(_unreadable(app, path, exc))
             continue
-        if not result.valid:
-            code = max(code, 1)
-        reports.append({"file": str(path), **result.to_json()})
+        status = "valid" if result.valid else "invalid"
+        documents.append({"file": str(path), "status": status, **result.to_json(), "error": None,
+                          "hint": None})
         if not app.json:
             _print(path, result)
-    if app.json:
-        app.emit(reports if len(reports) > 1 else reports[0], lambda: None)
+    summary = {"total": len(documents)} | {
+        status: sum(d["status"] == status for d in documents) for status in ("valid", "invalid", "unreadable")
+    }
+    app.emit(
+        {"valid": summary["valid"] == len(documents), "documents": documents, "summary": summary},
+        lambda: _print_summary(summary),
+    )
+    code = 2 if summary["unreadable"] else 1 if summary["invalid"] else 0
     if code:
         click.get_current_context().exit(code)
 
 
-def _unreadable(app: AppContext, path: Path, error: MinicaError) -> dict[str, object]:
+def _read(path: Path) -> bytes:
+    """The file's bytes, or InvalidInput naming the path."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}", "check the path") from None
+
+
+def _unreadable(app: AppContext, path: Path, error: MinicaError) -> dict[str, Any]:
     if not app.json:
-        click.echo(f"{path}: UNREADABLE", err=False)
+        click.echo(f"{path}: UNREADABLE")
         click.echo(f"error: {path}: {error}", err=True)
-    return {"file": str(path), "valid": False, "unreadable": True, "error": str(error),
-            "checks": [{"rule": "MINICA-INPUT", "status": "fail", "message": str(error)}]}
+    return {"file": str(path), "status": "unreadable", **_EMPTY_RESULT, "error": error.what,
+            "hint": error.hint or None}
 
 
 def _print(path: Path, result: VerificationResult) -> None:
     verdict = "VALID" if result.valid else "INVALID"
     click.echo(f"{path}: {verdict}  (intact: {_yn(result.intact)}, signature: {_yn(result.signature_valid)},"
-               f" trusted: {_yn(result.trusted)})")
+               f" profile: {_yn(result.profile)}, trusted: {_yn(result.trusted)})")
     for check in result.checks:
         click.echo(f"  {check.rule:<22} {_MARK[check.status]:<4}  {check.message}")
+
+
+def _print_summary(summary: dict[str, int]) -> None:
+    if summary["total"] > 1:
+        line = f"{summary['valid']} valid, {summary['invalid']} invalid"
+        if summary["unreadable"]:
+            line += f", {summary['unreadable']} unreadable"
+        click.echo(f"{line} ({summary['total']} documents)")
 
 
 def _yn(flag: bool) -> str:

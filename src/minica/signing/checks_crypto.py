@@ -1,9 +1,12 @@
 """The XML-DSig mathematics: reference digests and SignatureValue (ZE02), in document context.
 
-Every digest is computed on the tree parsed from the caller's bytes with inclusive C14N 1.0, so the
-canonical form of ``ds:SignedInfo``, ``ds:KeyInfo`` and ``xades:SignedProperties`` carries the
-namespace declarations in scope from the document root, exactly as DIAN's validator sees them.
-Nothing is re-serialized before verifying.
+Every digest is computed on the tree parsed from the caller's bytes, with the canonicalization the
+signature declares (:mod:`~minica.signing.canonical`; DIAN's inclusive C14N 1.0 carries the
+namespace declarations in scope from the document root into the canonical form of ``ds:SignedInfo``,
+``ds:KeyInfo`` and ``xades:SignedProperties``). ZE02 therefore answers "is it cryptographically
+intact"; whether the declared algorithms are DIAN's is DC03/DC07/MINICA-TRANSFORMS. Nothing is
+re-serialized before verifying. When a digest or the SignatureValue does not match,
+:class:`~minica.signing.diagnosis.Diagnosis` names the signer mistake that reproduces it.
 """
 
 from __future__ import annotations
@@ -12,12 +15,15 @@ import base64
 import binascii
 import hashlib
 import hmac
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
+from minica.signing.canonical import Canonicalization
 from minica.signing.checks_structure import (
     DIGEST_NAMES,
     SIGNATURE_HASHES,
@@ -25,17 +31,14 @@ from minica.signing.checks_structure import (
     Reference,
     SignatureParts,
 )
+from minica.signing.diagnosis import Diagnosis, Finding
 
 _HASHES: dict[str, hashes.HashAlgorithm] = {
     "sha256": hashes.SHA256(),
     "sha384": hashes.SHA384(),
     "sha512": hashes.SHA512(),
 }
-
-
-def c14n(node: etree._Element | etree._ElementTree) -> bytes:
-    """Inclusive C14N 1.0 without comments of ``node`` in its document context."""
-    return bytes(etree.tostring(node, method="c14n", exclusive=False, with_comments=False))
+_DS = "{http://www.w3.org/2000/09/xmldsig#}"
 
 
 def _decode(value: str) -> bytes | None:
@@ -45,72 +48,115 @@ def _decode(value: str) -> bytes | None:
         return None
 
 
-def _compare(out: Checks, ref: Reference, data: bytes) -> bool:
+@dataclass
+class _Outcome:
+    """A reference's digest check before it is reported (hints need every part's diagnosis)."""
+
+    ref: Reference
+    status: str
+    message: str
+    findings: list[Finding] = field(default_factory=list)
+    data: bytes | None = None
+
+
+def _digest(
+    ref: Reference,
+    compute: Callable[[Canonicalization], bytes],
+    explain: Callable[[str, bytes, bytes], list[Finding]],
+) -> _Outcome:
+    """Compute ``ref``'s digest with its declared canonicalization and compare it."""
     name = DIGEST_NAMES.get(ref.digest_uri)
     if name is None:
-        return out.add("ZE02", "skip", f"{ref.label}: digest not computed (algorithm refused)")
+        return _Outcome(ref, "skip", f"{ref.label}: digest not computed (algorithm refused)")
+    if ref.canonicalization is None:
+        return _Outcome(ref, "skip", f"{ref.label}: digest not computed (transforms refused)")
     expected = _decode(ref.digest_value)
     if expected is None:
-        return out.failed("ZE02", f"{ref.label}: ds:DigestValue is not base64")
+        return _Outcome(ref, "fail", f"{ref.label}: ds:DigestValue is not base64")
+    try:
+        data = compute(ref.canonicalization)
+    except ValueError as exc:
+        return _Outcome(ref, "skip", f"{ref.label}: digest not computed ({exc})")
     actual = hashlib.new(name, data).digest()
     if hmac.compare_digest(actual, expected):
-        return out.passed("ZE02", f"{ref.label}: {name} digest matches")
-    return out.failed(
-        "ZE02",
-        f"{ref.label}: digest does not match; ds:DigestValue is {ref.digest_value.strip()}, "
-        f"the {name} of the referenced content is {base64.b64encode(actual).decode()} "
-        "(the signed content was changed after signing)",
+        return _Outcome(ref, "pass", f"{ref.label}: {name} digest matches", data=data)
+    return _Outcome(
+        ref, "fail",
+        f"{ref.label}: digest does not match; ds:DigestValue is {ref.digest_value.strip()}, the "
+        f"{name} of the referenced content ({ref.canonicalization.name}) is "
+        f"{base64.b64encode(actual).decode()}",
+        explain(name, expected, data),
     )
 
 
-def verify_fragments(parts: SignatureParts, out: Checks) -> tuple[bool, bool]:
+def _report(out: Checks, outcome: _Outcome, diagnosis: Diagnosis) -> bool:
+    if outcome.status != "fail" or outcome.message.endswith("is not base64"):
+        return out.add("ZE02", outcome.status, outcome.message)  # type: ignore[arg-type]
+    explanation = diagnosis.explain(outcome.findings)
+    return out.add("ZE02", "fail", f"{outcome.message} — {explanation.text}", explanation.cause)
+
+
+def verify_fragments(parts: SignatureParts, diagnosis: Diagnosis, out: Checks) -> tuple[int, bool]:
     """Check the KeyInfo/SignedProperties digests and the SignatureValue, in place.
 
-    Returns ``(fragments_intact, signature_valid)``. Must run before :func:`verify_document_digest`,
-    which detaches the signature. Establishes nothing about the signer's identity or trust.
+    Returns ``(references_matching, signature_valid)``. Must run before
+    :func:`verify_document_digest`, which detaches the signature. Establishes nothing about the
+    signer's identity or trust.
     """
-    intact = True
+    outcomes: list[_Outcome] = []
     for ref in parts.references:
-        if ref.role in ("keyinfo", "signedproperties") and ref.target is not None:
-            intact = _compare(out, ref, c14n(ref.target)) and intact
-        elif ref.role == "other":
-            intact = False
-    return intact, _verify_signature_value(parts, out)
+        target = ref.target
+        if ref.role in ("keyinfo", "signedproperties") and target is not None:
+            outcomes.append(_digest(
+                ref,
+                lambda algorithm, node=target: algorithm.apply(node, comments=False),  # type: ignore[misc]
+                lambda name, expected, data, r=ref: diagnosis.fragment(r, name, expected, data),  # type: ignore[misc]
+            ))
+    signature = _verify_signature_value(parts, diagnosis)
+    for outcome in outcomes:
+        _report(out, outcome, diagnosis)
+    status, message, cause = signature
+    out.add("ZE02", status, message, cause)  # type: ignore[arg-type]
+    return sum(o.status == "pass" for o in outcomes), status == "pass"
 
 
-def _verify_signature_value(parts: SignatureParts, out: Checks) -> bool:
+def _verify_signature_value(parts: SignatureParts, diagnosis: Diagnosis) -> tuple[str, str, str | None]:
     if parts.signed_info is None:
-        return out.add("ZE02", "skip", "SignatureValue not checked: no ds:SignedInfo")
+        return "skip", "SignatureValue not checked: no ds:SignedInfo", None
     if parts.certificate is None:
-        out.add("ZE02", "skip", "SignatureValue not checked: no usable certificate in ds:KeyInfo")
-        return False
+        return "skip", "SignatureValue not checked: no usable certificate in ds:KeyInfo", None
     name = SIGNATURE_HASHES.get(parts.signature_method)
     if name is None:
-        out.add("ZE02", "skip", "SignatureValue not checked: SignatureMethod refused (DC04)")
-        return False
-    value_element = parts.signature.find("{http://www.w3.org/2000/09/xmldsig#}SignatureValue")
+        return "skip", "SignatureValue not checked: SignatureMethod refused (DC04)", None
+    if parts.canonicalization is None:
+        return "skip", "SignatureValue not checked: CanonicalizationMethod refused (DC03)", None
+    value_element = parts.signature.find(_DS + "SignatureValue")
     value = _decode("".join(value_element.itertext())) if value_element is not None else None
     if not value:
-        return out.failed("ZE02", "ds:SignatureValue is missing or not base64")
+        return "fail", "ds:SignatureValue is missing or not base64", None
     key = parts.certificate.public_key()
     if not isinstance(key, rsa.RSAPublicKey):
-        return out.failed(
-            "ZE02",
-            f"the KeyInfo certificate holds a {type(key).__name__}; DIAN signatures are RSA",
-        )
+        return "fail", f"the KeyInfo certificate holds a {type(key).__name__}; DIAN signatures are RSA", None
     try:
-        key.verify(value, c14n(parts.signed_info), padding.PKCS1v15(), _HASHES[name])
+        signed = parts.canonicalization.apply(parts.signed_info)
+    except ValueError as exc:
+        return "skip", f"SignatureValue not checked: {exc}", None
+    try:
+        key.verify(value, signed, padding.PKCS1v15(), _HASHES[name])
     except InvalidSignature:
-        return out.failed(
-            "ZE02",
-            "ds:SignatureValue does not verify over the canonical ds:SignedInfo with the KeyInfo "
-            "certificate's key (Valor de la firma inválido)",
+        explanation = diagnosis.explain(diagnosis.signature_value(key, value, name))
+        return (
+            "fail",
+            "ds:SignatureValue does not verify over ds:SignedInfo canonicalized with "
+            f"{parts.canonicalization.name}, with the KeyInfo certificate's key (Valor de la firma "
+            f"inválido) — {explanation.text}",
+            explanation.cause,
         )
-    return out.passed("ZE02", f"ds:SignatureValue verifies (RSA PKCS#1 v1.5, {name})")
+    return "pass", f"ds:SignatureValue verifies (RSA PKCS#1 v1.5, {name}, {parts.canonicalization.name})", None
 
 
 def verify_document_digest(
-    parts: SignatureParts, tree: etree._ElementTree, out: Checks
+    parts: SignatureParts, tree: etree._ElementTree, diagnosis: Diagnosis, out: Checks
 ) -> tuple[bool, bytes | None]:
     """Apply the enveloped transform and check the ``URI=""`` digest.
 
@@ -134,6 +180,11 @@ def verify_document_digest(
                 previous.tail = (previous.tail or "") + tail
             else:
                 parent.text = (parent.text or "") + tail
-    data = c14n(tree)
-    ok = _compare(out, ref, data)
-    return ok, (data if ok else None)
+
+    def explain(name: str, expected: bytes, data: bytes) -> list[Finding]:
+        assert ref is not None and ref.canonicalization is not None
+        return diagnosis.document(name, expected, data, tree, ref.canonicalization, parent)
+
+    outcome = _digest(ref, lambda algorithm: algorithm.apply(tree, comments=False), explain)
+    ok = _report(out, outcome, diagnosis) and outcome.status == "pass"
+    return ok, (outcome.data if ok else None)

@@ -21,7 +21,7 @@ from minica.clock import COLOMBIA, UTC
 from minica.signing import namespaces as ns
 from minica.signing import policy
 from minica.signing.checks_structure import DIGEST_NAMES, Checks, SignatureParts, _check_algorithm
-from minica.signing.x500 import same_name
+from minica.signing.x500 import NameMatch, compare_names
 
 _DS = f"{{{ns.DS}}}"
 _XADES = f"{{{ns.XADES}}}"
@@ -33,8 +33,10 @@ SIGNING_TIME_SKEW = _dt.timedelta(minutes=5)
 ACCEPTED_ROLES = ("supplier", "third party", "thirdparty")
 
 
-def parse_xsd_datetime(text: str) -> _dt.datetime:
-    """Parse an ``xsd:dateTime``; without a zone it is read as Colombian time. Raises ValueError."""
+def read_xsd_datetime(text: str) -> tuple[_dt.datetime, str | None, int]:
+    """Parse an ``xsd:dateTime``: the instant in the zone it is written in (Colombian time when it
+    has none), the zone as written (``None`` without one) and its number of fraction digits.
+    Raises ValueError."""
     match = _DATETIME.match(text.strip())
     if not match:
         raise ValueError(f"'{text}' is not an xsd:dateTime")
@@ -49,7 +51,13 @@ def parse_xsd_datetime(text: str) -> _dt.datetime:
     value = _dt.datetime(
         int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=tz
     )
-    return value.astimezone(UTC)
+    return value, zone, len(fraction or "")
+
+
+def parse_xsd_datetime(text: str) -> _dt.datetime:
+    """Parse an ``xsd:dateTime`` into an aware UTC instant; without a zone it is read as Colombian
+    time (as DIAN's servers read it; :func:`check_signing_time` warns). Raises ValueError."""
+    return read_xsd_datetime(text)[0].astimezone(UTC)
 
 
 def _text(element: object) -> str:
@@ -68,16 +76,29 @@ def check_signing_time(
     if element is None:
         out.failed("DC24", "xades:SigningTime is missing from xades:SignedSignatureProperties")
         return None
+    written = _text(element)
     try:
-        value = parse_xsd_datetime(_text(element))
+        local, zone, _digits = read_xsd_datetime(written)
     except ValueError as exc:
         out.failed("DC24", f"xades:SigningTime: {exc}; expected e.g. 2019-06-21T19:24:47.563-05:00")
         return None
+    value = local.astimezone(UTC)
+    # Every instant below is shown in UTC, so two times are never compared across zones.
+    shown = f"xades:SigningTime {written}"
+    if zone is None:
+        shown += f" (read as Colombian time: {value.isoformat()})"
+        out.add(
+            "DC24", "warn",
+            f"xades:SigningTime {written} has no UTC offset; minica read it as Colombian time "
+            f"(-05:00), the instant {value.isoformat()}, as DIAN's servers would; if the signer "
+            "meant UTC it is 5 hours off. Write the offset, e.g. "
+            f"{value.astimezone(COLOMBIA).isoformat(timespec='milliseconds')}",
+        )
     if value > at + SIGNING_TIME_SKEW:
         out.failed(
             "DC24",
-            f"xades:SigningTime {_text(element)} is later than the verification time "
-            f"{at.isoformat()} (el valor reportado es superior a la fecha del sistema)",
+            f"{shown} is later than the verification time {at.isoformat()} "
+            "(el valor reportado es superior a la fecha del sistema)",
         )
         return value
     cert = parts.certificate
@@ -86,7 +107,7 @@ def check_signing_time(
     ):
         out.failed(
             "DC24",
-            f"xades:SigningTime {_text(element)} is outside the certificate's validity "
+            f"{shown} is outside the certificate's validity "
             f"{cert.not_valid_before_utc.isoformat()} → {cert.not_valid_after_utc.isoformat()} "
             "(policy Regla-1/Regla-2)",
         )
@@ -125,17 +146,24 @@ def check_signing_certificate(parts: SignatureParts, out: Checks) -> None:
             )
     issuer = _text(first.find(f"{_XADES}IssuerSerial/{_DS}X509IssuerName"))
     try:
-        matches = same_name(issuer, cert.issuer)
-        reason = ""
+        match, reason = compare_names(issuer, cert.issuer), ""
     except ValueError as exc:
-        matches, reason = False, f" ({exc})"
-    if matches:
+        match, reason = NameMatch.DIFFERENT, f" ({exc})"
+    issuer_name = cert.issuer.rfc4514_string()
+    if match is NameMatch.SAME:
         out.passed("DC31", "xades:IssuerSerial/ds:X509IssuerName names the certificate's issuer")
+    elif match is NameMatch.REORDERED:
+        out.failed(
+            "DC31",
+            f"ds:X509IssuerName '{issuer}' has the same attributes as the certificate's issuer "
+            f"but in a different order; DIAN's validator compares the name in order: write "
+            f"'{issuer_name}' (RFC 4514, as the certificate holds it)",
+        )
     else:
         out.failed(
             "DC31",
             f"ds:X509IssuerName '{issuer}' does not name the certificate's issuer "
-            f"'{cert.issuer.rfc4514_string()}'{reason}",
+            f"'{issuer_name}'{reason}",
         )
     serial = _text(first.find(f"{_XADES}IssuerSerial/{_DS}X509SerialNumber"))
     if serial.isdigit() and int(serial) == cert.serial_number:

@@ -17,7 +17,9 @@ from typing import Literal
 from cryptography import x509
 from lxml import etree
 
+from minica.signing import canonical
 from minica.signing import namespaces as ns
+from minica.signing.canonical import Canonicalization
 from minica.signing.report import Check, Status
 
 Role = Literal["document", "keyinfo", "signedproperties", "other"]
@@ -48,8 +50,8 @@ class Checks:
     def __init__(self) -> None:
         self.items: list[Check] = []
 
-    def add(self, rule: str, status: Status, message: str) -> bool:
-        self.items.append(Check(rule, status, message))
+    def add(self, rule: str, status: Status, message: str, cause: str | None = None) -> bool:
+        self.items.append(Check(rule, status, message, cause))
         return status != "fail"
 
     def passed(self, rule: str, message: str) -> bool:
@@ -71,6 +73,9 @@ class Reference:
     digest_uri: str
     digest_value: str
     transforms: tuple[str, ...]
+    #: How the referenced content is canonicalized (its declared transform, else inclusive C14N
+    #: 1.0); ``None`` when its transforms are not ones minica computes.
+    canonicalization: Canonicalization | None = None
 
     @property
     def label(self) -> str:
@@ -84,6 +89,8 @@ class SignatureParts:
     signature: etree._Element
     signed_info: etree._Element | None = None
     signature_method: str = ""
+    #: The declared ds:CanonicalizationMethod, ``None`` when it is not one minica computes.
+    canonicalization: Canonicalization | None = None
     references: list[Reference] = field(default_factory=list)
     key_info: etree._Element | None = None
     certificate: x509.Certificate | None = None
@@ -212,14 +219,7 @@ def locate(root: etree._Element, out: Checks) -> SignatureParts | None:
         parts.structure_ok = out.failed("DC02", "ds:Signature has no ds:SignedInfo child")
         return parts
     parts.signed_info = signed_info
-    c14n = signed_info.find(_DS + "CanonicalizationMethod")
-    c14n_uri = c14n.get("Algorithm", "") if c14n is not None else ""
-    if c14n_uri == ns.C14N:
-        out.passed("DC03", f"ds:CanonicalizationMethod is {ns.C14N}")
-    else:
-        parts.structure_ok = out.failed(
-            "DC03", f"ds:CanonicalizationMethod is '{c14n_uri}', expected {ns.C14N}"
-        )
+    _check_canonicalization(parts, signed_info.find(_DS + "CanonicalizationMethod"), out)
     method = signed_info.find(_DS + "SignatureMethod")
     parts.signature_method = method.get("Algorithm", "") if method is not None else ""
     if not _check_algorithm(
@@ -238,6 +238,55 @@ def locate(root: etree._Element, out: Checks) -> SignatureParts | None:
         parts.references.append(_resolve(parts, index, element, ids, out))
     _check_roles(parts, out)
     return parts
+
+
+def _check_canonicalization(
+    parts: SignatureParts, method: etree._Element | None, out: Checks
+) -> None:
+    """DC03: DIAN wants inclusive C14N 1.0; another known algorithm is a profile failure only."""
+    uri = method.get("Algorithm", "") if method is not None else ""
+    parts.canonicalization = canonical.declared(method) if method is not None else None
+    if parts.canonicalization is not None and parts.canonicalization.is_dian:
+        out.passed("DC03", f"ds:CanonicalizationMethod is {ns.C14N}")
+    elif parts.canonicalization is not None:
+        out.failed(
+            "DC03",
+            f"ds:CanonicalizationMethod is {parts.canonicalization.name} ({uri}): not DIAN's "
+            f"profile, which requires inclusive C14N 1.0 ({ns.C14N}); the SignatureValue is still "
+            "checked with the declared algorithm (ZE02)",
+        )
+    else:
+        parts.structure_ok = out.failed(
+            "DC03",
+            f"ds:CanonicalizationMethod is '{uri}', expected {ns.C14N} (an algorithm minica does "
+            "not compute: the SignatureValue is not checked)",
+        )
+
+
+def _reference_canonicalization(
+    ref: Reference, out: Checks, rule: str, prefix: tuple[str, ...]
+) -> bool:
+    """Check ``ref``'s transforms are ``prefix`` plus at most one known canonicalization and set
+    ``ref.canonicalization``; a canonicalization other than DIAN's fails ``rule`` as profile only."""
+    elements = ref.element.findall(f"{_DS}Transforms/{_DS}Transform")
+    expected = f"[{', '.join([*prefix, ns.C14N])}]"
+    rest = elements[len(prefix):]
+    if ref.transforms[: len(prefix)] != prefix or len(rest) > 1:
+        ref.canonicalization = None
+    else:
+        ref.canonicalization = canonical.declared(rest[0]) if rest else canonical.INCLUSIVE
+    if ref.canonicalization is None:
+        return out.failed(
+            rule, f"{ref.label} has transforms {list(ref.transforms)}; expected {expected} "
+            "(transforms minica does not compute: its digest is not checked)",
+        )
+    if not ref.canonicalization.is_dian:
+        out.failed(
+            rule, f"{ref.label} is canonicalized with {ref.canonicalization.name}: not DIAN's "
+            f"profile (inclusive C14N 1.0, {expected}); its digest is still checked with it (ZE02)",
+        )
+        return True
+    return out.passed(rule, f"{ref.label} has transforms {list(ref.transforms)}")
 
 
 def _locate_key_info(parts: SignatureParts, out: Checks) -> None:
@@ -404,23 +453,11 @@ def _check_roles(parts: SignatureParts, out: Checks) -> None:
         ):
             parts.structure_ok = False
         if ref.role == "document":
-            if ref.transforms in ((ns.ENVELOPED,), (ns.ENVELOPED, ns.C14N)):
-                out.passed("DC07", f"{ref.label} has the enveloped-signature transform")
-            else:
-                parts.structure_ok = out.failed(
-                    "DC07",
-                    f"{ref.label} has transforms {list(ref.transforms)}; expected exactly "
-                    f"[{ns.ENVELOPED}]",
-                )
+            if not _reference_canonicalization(ref, out, "DC07", (ns.ENVELOPED,)):
+                parts.structure_ok = False
         elif ref.role in ("keyinfo", "signedproperties"):
-            if ref.transforms in ((), (ns.C14N,)):
-                out.passed("MINICA-TRANSFORMS", f"{ref.label} has transforms {list(ref.transforms)}")
-            else:
-                parts.structure_ok = out.failed(
-                    "MINICA-TRANSFORMS",
-                    f"{ref.label} has transforms {list(ref.transforms)}; expected none or "
-                    f"[{ns.C14N}]",
-                )
+            if not _reference_canonicalization(ref, out, "MINICA-TRANSFORMS", ()):
+                parts.structure_ok = False
         if ref.role == "signedproperties":
             kind = ref.element.get("Type")
             if kind == ns.SIGNED_PROPERTIES_TYPE:

@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
 from minica.signing.checks_structure import Checks, subject_text
-from minica.signing.revocation import RevocationSource
+from minica.signing.revocation import RevocationSource, covers
 
 MAX_CHAIN = 8
 
@@ -148,13 +148,19 @@ def check_revocation(
     signing_time: _dt.datetime | None,
     out: Checks,
 ) -> bool:
-    """ZD04: no certificate of the path (anchor excluded) is revoked at ``at``; skip without a source."""
+    """ZD04: no certificate of the path (anchor excluded) is revoked at ``at``.
+
+    Skipped (it cannot be known) without a source, or when the source does not cover some
+    certificate of the path (:func:`~minica.signing.revocation.covers`: e.g. a home without a CA,
+    or a certificate another CA issued); a revocation the source knows still fails.
+    """
     if source is None:
         out.add("ZD04", "skip", "revocation not checked: no revocation source given")
         return True
     checked = list(path[:-1]) if len(path) > 1 else list(path)
+    unknown = [cert for cert in checked if not covers(source, cert)]
     for cert in checked:
-        revocation = source.revocation_of(cert)
+        revocation = source.revocation_of(cert) if cert not in unknown else None
         if revocation is None or revocation.revoked_at > at:
             continue
         when = ""
@@ -166,4 +172,14 @@ def check_revocation(
             f"{revocation.revoked_at.isoformat()}{when}, reason {revocation.reason} "
             "(Certificado de la firma revocado)",
         )
+    if unknown:
+        named = ", ".join(f"'{_subject(c)}'" for c in unknown)
+        out.add(
+            "ZD04", "skip",
+            f"revocation not known for {named}: the revocation source (this home's CA) did not "
+            f"issue it, so minica cannot tell whether it is revoked"
+            + (f"; {len(checked) - len(unknown)} other certificate(s) of the chain are not revoked"
+               if len(unknown) < len(checked) else ""),
+        )
+        return True
     return out.passed("ZD04", f"not revoked ({len(checked)} certificate(s) asked)")

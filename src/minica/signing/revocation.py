@@ -13,7 +13,7 @@ from cryptography import x509
 
 from minica.ca.revocation import Revocation
 
-__all__ = ["Revocation", "RevocationSource"]
+__all__ = ["Revocation", "RevocationSource", "covers"]
 
 
 @runtime_checkable
@@ -25,3 +25,14 @@ class RevocationSource(Protocol):
     """
 
     def revocation_of(self, certificate: x509.Certificate) -> Revocation | None: ...
+
+
+def covers(source: RevocationSource, certificate: x509.Certificate) -> bool:
+    """Whether ``source`` can tell if ``certificate`` is revoked.
+
+    A source may define ``covers(certificate) -> bool`` (minica's home source covers what the
+    home's CA issued); without it, every certificate is taken as covered. The verifier skips ZD04
+    ("cannot know") rather than passing it for a certificate the source does not cover.
+    """
+    method = getattr(source, "covers", None)
+    return bool(method(certificate)) if callable(method) else True

@@ -24,7 +24,14 @@ from minica.signing.checks_crypto import verify_document_digest, verify_fragment
 from minica.signing.checks_signature_shape import check_signature_shape
 from minica.signing.checks_structure import Checks, locate
 from minica.signing.cufe import key_checks
-from minica.signing.report import Check, VerificationResult
+from minica.signing.diagnosis import Diagnosis
+from minica.signing.report import (
+    CERTIFICATE_RULES,
+    CRYPTO_RULES,
+    DOCUMENT_KEY_RULES,
+    Check,
+    VerificationResult,
+)
 from minica.signing.revocation import Revocation, RevocationSource
 from minica.signing.xmlsafe import parse_xml
 
@@ -52,13 +59,19 @@ def verify_document(
     CUFE/CUDE/CUNE checks.
 
     Returns a frozen :class:`VerificationResult`; a failing check does not raise, it makes
-    ``valid`` false. Raises :class:`~minica.errors.HostileXml` / :class:`~minica.errors.MalformedXml`
-    when the bytes cannot be read as safe XML, ``TypeError``/``ValueError`` for a naive ``at``.
+    ``valid`` false. Its grades: ``intact`` (every reference digest matches, computed with the
+    declared canonicalization), ``signature_valid`` (the SignatureValue verifies), ``profile``
+    (DIAN's profile and minica's structure defences hold) and ``trusted`` (chain, validity, not
+    known to be revoked). A failed digest or SignatureValue names the signer mistake that
+    reproduces it when minica recognises one (the check's ``cause``). Raises
+    :class:`~minica.errors.HostileXml` / :class:`~minica.errors.MalformedXml` when the bytes
+    cannot be read as safe XML, ``TypeError``/``ValueError`` for a naive ``at``.
 
     Does **not** establish: that the signer is trusted when no anchors are given (ZD05 then fails
     with "untrusted: no trust anchors given"); non-revocation when no ``revocation`` source is
-    given (ZD04 is skipped); that the certificate comes from an ONAC-accredited CA (only that it
-    chains to *your* anchors); that the business content (amounts, NITs) is true; the schema or
+    given or it does not cover the certificate (ZD04 is skipped: it cannot know); that the
+    certificate comes from an ONAC-accredited CA (only that it chains to *your* anchors); that the
+    business content (amounts, NITs) is true; the schema or
     DIAN's business rules beyond the signature and CUFE/CUDE/CUNE.
     """
     if not isinstance(at, _dt.datetime):
@@ -75,7 +88,11 @@ def verify_document(
         return _result(out, intact=False, signature_valid=False, trusted=False)
     check_signature_shape(parts, root, out)
 
-    fragments_intact, signature_valid = verify_fragments(parts, out)
+    diagnosis = Diagnosis(parts, data)
+    fragments_matching, signature_valid = verify_fragments(parts, diagnosis, out)
+    fragments_intact = fragments_matching == sum(
+        r.role in ("keyinfo", "signedproperties") for r in parts.references
+    )
 
     signing_time = props.check_signing_time(parts, at, out)
     props.check_signing_certificate(parts, out)
@@ -99,10 +116,12 @@ def verify_document(
         trusted = path is not None and in_validity and not_revoked
 
     # Last: the enveloped transform detaches the signature from this tree.
-    document_intact, signed_bytes = verify_document_digest(parts, tree, out)
+    document_intact, signed_bytes = verify_document_digest(parts, tree, diagnosis, out)
     out.items.extend(document_checks)
 
-    intact = fragments_intact and document_intact and parts.structure_ok
+    # Every reference computed and matching: one document, KeyInfo/SignedProperties, nothing else.
+    references = parts.references
+    intact = bool(references) and fragments_matching + document_intact == len(references)
     covered = signature_valid and fragments_intact and parts.structure_ok
     return _result(
         out,
@@ -128,11 +147,13 @@ def _result(
     signed_bytes: bytes | None = None,
 ) -> VerificationResult:
     checks = tuple(out.items)
+    outside = CRYPTO_RULES | CERTIFICATE_RULES | DOCUMENT_KEY_RULES
     return VerificationResult(
         valid=not any(c.status == "fail" for c in checks),
         intact=intact,
         signature_valid=signature_valid,
         trusted=trusted,
+        profile=not any(c.status == "fail" and c.rule not in outside for c in checks),
         signer=signer,
         signing_time=signing_time,
         policy=policy,

@@ -3,10 +3,16 @@
 DIAN's producers write the issuer in different string forms: Java RFC 2253 with hex-encoded
 unknown OIDs (``1.2.840.113549.1.9.1=#16…``), .NET style (``E=…``, ``", "`` separators, quoted
 values), Go style (``SERIALNUMBER=…``). Strings are therefore parsed into RDNs of
-``(OID, normalised value)`` and compared with the certificate's issuer in either RDN order.
+``(OID, normalised value)`` and compared with the certificate's issuer in either RDN order
+(RFC 2253 writes the last RDN first; some producers write DER order). A string with the same RDNs
+in any other order (Go's ``pkix.Name.String()`` puts ``SERIALNUMBER`` first) is told apart: it
+names the same attributes, but a validator comparing names in order (DIAN's) rejects it.
 """
 
 from __future__ import annotations
+
+import enum
+from collections import Counter
 
 from cryptography import x509
 
@@ -119,8 +125,26 @@ def name_rdns(name: x509.Name) -> list[RDN]:
     return result
 
 
-def same_name(text: str, name: x509.Name) -> bool:
-    """True when the DN string names ``name`` (RFC 2253 reversed order, or DER order)."""
+class NameMatch(enum.Enum):
+    """How a DN string compares with a certificate name."""
+
+    SAME = "same"
+    #: The same RDNs, in an order that is neither RFC 2253's nor DER's.
+    REORDERED = "reordered"
+    DIFFERENT = "different"
+
+
+def compare_names(text: str, name: x509.Name) -> NameMatch:
+    """Compare the DN string ``text`` with ``name``; raises ValueError when it does not parse."""
     written = parse_name(text)
     actual = name_rdns(name)
-    return written == list(reversed(actual)) or written == actual
+    if written == list(reversed(actual)) or written == actual:
+        return NameMatch.SAME
+    if Counter(written) == Counter(actual):
+        return NameMatch.REORDERED
+    return NameMatch.DIFFERENT
+
+
+def same_name(text: str, name: x509.Name) -> bool:
+    """True when the DN string names ``name`` (RFC 2253 reversed order, or DER order)."""
+    return compare_names(text, name) is NameMatch.SAME
