@@ -16,6 +16,8 @@ def _register() -> None:
 
     commands: list[click.Command] = [
         dian_service_commands.register,
+        dian_service_commands.documents,
+        dian_service_commands.testset,
         dian_generate_command.generate_command,
     ]  # e.g. dian_generate_command.generate
     for command in commands:

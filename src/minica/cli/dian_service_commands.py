@@ -57,3 +57,57 @@ def register(app: AppContext, nit: str, provider_nit: str | None, pin_file: Path
                    f" {quota.debit_notes} debit notes")
 
     app.emit(data, human)
+
+
+@click.command()
+@click.option("--env", "env", help="Only habilitacion or produccion.")
+@click.option("--test-set-id", help="Only the documents sent to this test set.")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@json_option
+@pass_app
+def documents(app: AppContext, env: str | None, test_set_id: str | None, limit: int) -> None:
+    """What the local DIAN received (minica serve): documents, status codes and rules, newest first."""
+    from minica.dian.store import received_documents
+
+    found = received_documents(app.home, environment=Environment.parse(env) if env else None,
+                               test_set_id=test_set_id, limit=limit)
+
+    def human() -> None:
+        if not found:
+            click.echo("The local DIAN has received no documents yet.")
+        for document in found:
+            click.echo(f"{document.received_at}  {document.environment:<12} {document.status_code}  "
+                       f"{document.kind or '?':<12} {document.number or document.file_name}  "
+                       f"{(document.document_key or '')[:16]}…")
+            for rule in document.rules:
+                click.echo(f"    {rule.text}")
+
+    app.emit({"documents": [d.to_json() for d in found]}, human)
+
+
+@click.group()
+def testset() -> None:
+    """The habilitación test set: counters and state."""
+
+
+@testset.command("status")
+@click.option("--nit", help="The company's NIT (its latest registered software).")
+@click.option("--test-set-id", help="The TestSetId.")
+@json_option
+@pass_app
+def testset_status(app: AppContext, nit: str | None, test_set_id: str | None) -> None:
+    """Accepted and rejected invoices, credit and debit notes against the quota, and the set's state."""
+    from minica.dian.testset import test_set_report
+
+    status = test_set_report(app.home, nit=nit, test_set_id=test_set_id)
+
+    def human() -> None:
+        click.echo(f"Test set {status.test_set_id} of NIT {status.nit}: {status.status}")
+        for kind, label in (("invoices", "invoices"), ("credit_notes", "credit notes"),
+                            ("debit_notes", "debit notes")):
+            click.echo(f"  {label:<13} accepted {status.accepted[kind]:>3} / {status.required[kind]:<3}"
+                       f" rejected {status.rejected[kind]}")
+        if status.decided_at:
+            click.echo(f"  decided at {status.decided_at}")
+
+    app.emit(status.to_json(), human)

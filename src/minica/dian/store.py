@@ -11,6 +11,8 @@ from typing import Any
 
 from minica.dian.validation import DUPLICATE_RULE, DocumentOutcome, RuleResult
 from minica.environment import Environment
+from minica.storage.database import Database
+from minica.storage.home import Home
 
 
 @dataclass(frozen=True)
@@ -165,3 +167,12 @@ def mark_zip_done(conn: sqlite3.Connection, zip_key: str, now: _dt.datetime) -> 
 
 def pending_zip_keys(conn: sqlite3.Connection) -> list[str]:
     return [r[0] for r in conn.execute("SELECT zip_key FROM dian_zips WHERE status = 'pending' ORDER BY received_at")]
+
+
+def received_documents(home: Home, *, environment: Environment | None = None, test_set_id: str | None = None,
+                       limit: int = 1000) -> list[StoredDocument]:
+    """What the local DIAN received in ``home``, newest first (for ``minica dian documents`` and the API)."""
+    if not home.db_path.exists():
+        return []
+    with Database.open(home) as db:
+        return list_documents(db.connection, environment=environment, test_set_id=test_set_id, limit=limit)

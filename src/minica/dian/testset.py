@@ -15,7 +15,10 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from minica.dian.registration import SoftwareRegistration
+from minica.dian.registration import SoftwareRegistration, load_registration, registration_by_test_set
+from minica.errors import InvalidInput, NotFound
+from minica.storage.database import Database
+from minica.storage.home import Home
 
 IN_PROGRESS, ACCEPTED, REJECTED = "en_proceso", "aceptado", "rechazado"
 #: Rejections a set may have and still be accepted: total required minus total accepted required,
@@ -78,3 +81,18 @@ def decide(conn: sqlite3.Connection, registration: SoftwareRegistration, now: _d
     conn.execute("UPDATE dian_software SET test_set_status = ?, test_set_decided_at = ? WHERE software_id = ?",
                  (verdict, now.isoformat(), registration.software_id))
     return test_set_status(conn, registration)
+
+
+def test_set_report(home: Home, *, nit: str | None = None, test_set_id: str | None = None) -> TestSetStatus:
+    """The test set of the software registered for ``nit`` (latest), or with ``test_set_id``; raises
+    :class:`~minica.errors.NotFound` when there is none."""
+    if test_set_id is not None:
+        registration = registration_by_test_set(home, test_set_id)
+        if registration is None:
+            raise NotFound(f"no test set '{test_set_id[:60]}' in this home", "see 'minica dian register'")
+    elif nit is not None:
+        registration = load_registration(home, nit)
+    else:
+        raise InvalidInput("no NIT or TestSetId given", "give --nit or --test-set-id")
+    with Database.open(home) as db:
+        return test_set_status(db.connection, registration)

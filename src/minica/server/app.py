@@ -181,7 +181,7 @@ def create_app(settings: ServerSettings, pool: WorkerPool | None = None) -> Serv
         Route("/ocsp/{request:path}", ocsp_get, methods=["GET"]),
         *api.routes(),
         *RequestApi(settings.home, settings.clock, settings.token, settings.ca_password, pool).routes(),
-        *DianRoutes(settings.home, settings.clock, settings.ca_password, pool, settings.dian_batch_delay).routes(),
+        *DianRoutes.for_settings(settings, pool),
         *page_routes(Site(settings.home, settings.clock, settings.token, settings.ca_password, pool)),
     ]
     app = Starlette(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import datetime as _dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -29,6 +30,9 @@ from minica.errors import MinicaError
 from minica.server.http import ApiError, read_body
 from minica.server.workers import WorkerPool, WorkRefused
 from minica.storage.home import Home
+
+if TYPE_CHECKING:
+    from minica.server.app import ServerSettings
 
 PATH = "/dian/{environment}/WcfDianCustomerServices.svc"
 _SOAP = "application/soap+xml; charset=utf-8"
@@ -50,6 +54,14 @@ class DianRoutes:
 
     def routes(self) -> list[Route]:
         return [Route(PATH, self.wsdl, methods=["GET"]), Route(PATH, self.soap, methods=["POST"])]
+
+    @classmethod
+    def for_settings(cls, settings: ServerSettings, pool: WorkerPool) -> list[Route]:
+        """The SOAP endpoints and the JSON API's ``/api/v1/dian/…`` of a server."""
+        from minica.server.dian_api import DianApi
+
+        soap = cls(settings.home, settings.clock, settings.ca_password, pool, settings.dian_batch_delay)
+        return [*soap.routes(), *DianApi(settings.home, settings.clock, settings.token).routes()]
 
     @staticmethod
     def _environment(request: Request) -> Environment:

@@ -130,6 +130,33 @@ def request_paths() -> dict[str, Any]:
     }
 
 
+def dian_paths() -> dict[str, Any]:
+    """The local DIAN's JSON side (its SOAP endpoints are /dian/{environment}/WcfDianCustomerServices.svc)."""
+    soap = {"post": {**_op("DIAN's SOAP 1.2 web service (WS-Security); GET with ?wsdl for the WSDL", errors=("413",),
+                           content={"application/soap+xml": {"schema": _BINARY}}),
+                     "parameters": [{"name": "environment", "in": "path", "required": True,
+                                     "schema": {"enum": ["habilitacion", "produccion"]}}]}}
+    return {
+        "/dian/{environment}/WcfDianCustomerServices.svc": soap,
+        "/api/v1/dian/software": {
+            "get": _op("registered software (no PIN)", auth=True, errors=()),
+            "post": _op("register software: software ID, TestSetId, numbering range, technical key", auth=True,
+                        ok="201", errors=("400", "413", "422"),
+                        body=_obj(["nit", "pin"], nit=_S, pin=_S, provider_nit=_S, name=_S,
+                                  environment={"enum": ["habilitacion", "produccion"]}, prefix=_S,
+                                  from_number={"type": "integer"}, to_number={"type": "integer"},
+                                  test_set_quota={"type": "string", "description": "e.g. 30/10/10"})),
+        },
+        "/api/v1/dian/documents": {"get": _op(
+            "what the local DIAN received, newest first, with status codes and rules", auth=True, errors=("400",),
+            params=[{"name": n, "in": "query", "schema": _S} for n in ("environment", "test_set_id", "limit",
+                                                                        "with_xml")])},
+        "/api/v1/dian/testsets/{test_set_id}": {"get": _op(
+            "a test set's counters and state", auth=True, errors=("400", "404"),
+            params=[{"name": "test_set_id", "in": "path", "required": True, "schema": _S}])},
+    }
+
+
 def openapi_document(server_url: str) -> dict[str, Any]:
     """The API description, with ``server_url`` as its server."""
     return {
@@ -198,5 +225,6 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                 "verify a signed document: every check with its DIAN rule code",
                 body=_obj([], **_DOC, technical_key=_S, software_pin=_S))},
             **request_paths(),
+            **dian_paths(),
         },
     }
