@@ -68,11 +68,14 @@ _HEAD_SECONDS = click.FloatRange(0.001, 3600)
               help="Seconds a client has to send a request's body; then the answer is a 408.")
 @click.option("--max-connections", type=click.IntRange(1, 100_000), default=DEFAULT_MAX_CONNECTIONS,
               show_default=True, help="Open connections at most; one more gets a 503 and is closed.")
+@click.option("--dian-batch-delay", type=click.FloatRange(0, 86400), default=0.0, show_default=True,
+              help="Seconds the local DIAN waits before processing an async batch (GetStatusZip answers"
+                   " 'Batch en proceso de validación.' meanwhile).")
 @ca_password_option
 @pass_app
 def serve(app: AppContext, host: str, port: int, token_file: Path | None, quiet: bool, workers: int | None,
           request_timeout: float, header_timeout: float, body_timeout: float, max_connections: int,
-          ca_password_file: Path | None) -> None:
+          dian_batch_delay: float, ca_password_file: Path | None) -> None:
     """Serve CA certificates, CRLs, OCSP and the JSON API (/api/v1/openapi.json) until Ctrl-C."""
     from minica.server.app import ServerSettings, create_app
     from minica.server.runner import bind_listener, run_server
@@ -85,7 +88,8 @@ def serve(app: AppContext, host: str, port: int, token_file: Path | None, quiet:
             token, fresh = _token(token_file)
             settings = ServerSettings(home=app.home, clock=app.clock, token=token,
                                       ca_password=ca_password(ca_password_file), request_timeout=request_timeout,
-                                      body_timeout=body_timeout, workers=workers)
+                                      body_timeout=body_timeout, workers=workers,
+                                      dian_batch_delay=dian_batch_delay)
             asgi = create_app(settings)
             asgi.pool.start(warm=True)
             _banner(app, host, listener.getsockname()[1], token_file, token, fresh, asgi.pool.size, request_timeout)
@@ -106,6 +110,8 @@ def _banner(app: AppContext, host: str, port: int, token_file: Path | None, toke
     base = f"http://{shown}:{port}"
     click.echo(f"minica serve: {base}  (home {app.home.root})", err=True)
     click.echo(f"  OCSP {base}/ocsp   CRL {base}/crl/issuing.crl   API {base}/api/v1/openapi.json", err=True)
+    click.echo(f"  DIAN (local mock) {base}/dian/habilitacion/WcfDianCustomerServices.svc?wsdl"
+               " (and /dian/produccion/…)", err=True)
     if token_file is not None:
         click.echo(f"  API token {'written to' if fresh else 'read from'} {token_file}", err=True)
     else:

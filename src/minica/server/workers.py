@@ -44,7 +44,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 #: The modules a worker imports before its first job, so the first request is not slower.
-DEFAULT_PRELOAD = ("minica.server.jobs",)
+DEFAULT_PRELOAD = ("minica.server.jobs", "minica.dian.service")
 #: Socket buffer between the server and a worker (the kernel caps it at net.core.wmem_max).
 _SOCKET_BUFFER = 4 * 1024 * 1024
 #: The largest answer a worker may send (a signed 10 MB document in base64 is far below).
