@@ -66,13 +66,14 @@ def _read(home: Home, authority: Authority) -> DianSigner | None:
     return DianSigner(key, cert, authority.chain)
 
 
-def dian_signer(home: Home, *, now: _dt.datetime, ca_password: bytes | None) -> DianSigner:
+def dian_signer(home: Home, *, now: _dt.datetime, ca_password: bytes | None,
+                authority: Authority | None = None) -> DianSigner:
     """The mock DIAN's signer of ``home``, creating or renewing it when it is not usable at ``now``.
 
     Raises :class:`~minica.errors.CaMissing` without a CA, and the CA key's errors when one must be
     made without the right CA password.
     """
-    authority = load_authority(home)
+    authority = authority or load_authority(home)
     key_path = _paths(home)[0]
     with _lock:
         try:

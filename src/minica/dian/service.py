@@ -13,11 +13,16 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import re
+import sqlite3
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from minica.ca.check import home_revocations, home_trust
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
+from minica.ca.hierarchy import Authority, load_authority
+from minica.ca.revocation import Revocation
 from minica.dian import store, testset
 from minica.dian.application_response import signed_application_response
 from minica.dian.dian_signer import dian_signer
@@ -39,7 +44,6 @@ from minica.dian.zip_intake import ZipRefused, open_zip
 from minica.environment import Environment
 from minica.errors import MinicaError
 from minica.signing.document import DocumentKind
-from minica.signing.home_revocation import HomeRevocationSource
 from minica.storage.database import Database
 from minica.storage.home import Home
 
@@ -53,7 +57,7 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 #: DIAN refuses trackIds shorter than this (a CUFE is 96 hex characters).
 MIN_TRACK_ID = 20
 PENDING_MESSAGE = "Batch en proceso de validación."
-_databases: dict[Path, Database] = {}
+_homes: dict[Path, _HomeState] = {}
 
 
 @dataclass(frozen=True)
@@ -67,12 +71,47 @@ class SoapAnswer:
     pending: str | None = None
 
 
+class _DatabaseRevocation:
+    """Revocation answered from the CA database, one indexed query per certificate."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def revocation_of(self, certificate: x509.Certificate) -> Revocation | None:
+        row = self.conn.execute("SELECT revoked_at, revocation_reason FROM certificates WHERE fingerprint = ?"
+                                " AND status = 'revoked'", (certificate.fingerprint(hashes.SHA256()).hex(),)).fetchone()
+        return None if row is None else Revocation(_dt.datetime.fromisoformat(row[0]), row[1] or "unspecified")
+
+
+@dataclass
+class _HomeState:
+    """What a worker keeps per home between jobs: one database connection (a worker runs one job at a
+    time) and the CA, reloaded when its certificate file changes. Nothing of a request is kept."""
+
+    db: Database
+    stamp: float = -1.0
+    authority: Authority | None = None
+
+    def current_authority(self, home: Home) -> Authority:
+        stamp = home.issuing_cert_path.stat().st_mtime if home.issuing_cert_path.exists() else -1.0
+        if self.authority is None or stamp != self.stamp:
+            self.authority, self.stamp = load_authority(home), stamp
+        return self.authority
+
+
+def _state(home: Home) -> _HomeState:
+    state = _homes.get(home.root)
+    if state is None:
+        db = Database.open(home)
+        # WAL without an fsync per commit: a killed server loses nothing (the WAL is in the OS's
+        # hands); only a power cut may lose the last answers. Most of a request's time otherwise.
+        db.connection.execute("PRAGMA synchronous = NORMAL")
+        state = _homes[home.root] = _HomeState(db)
+    return state
+
+
 def _database(home: Home) -> Database:
-    """One connection per home per worker process (a worker runs one job at a time)."""
-    db = _databases.get(home.root)
-    if db is None:
-        db = _databases[home.root] = Database.open(home)
-    return db
+    return _state(home).db
 
 
 @dataclass
@@ -84,9 +123,10 @@ class _Context:
     sender_nit: str
 
     def validator(self) -> Validator:
-        anchors, intermediates = home_trust(self.home)
-        return Validator(self.home, self.environment, self.now, anchors, intermediates,
-                         HomeRevocationSource(self.home))
+        state = _state(self.home)
+        authority = state.current_authority(self.home)
+        return Validator(self.home, self.environment, self.now, [authority.root], [authority.issuing],
+                         _DatabaseRevocation(state.db.connection))
 
 
 def handle_soap(home: Home, environment: Environment, endpoint: str, now: _dt.datetime, body: bytes,
@@ -96,9 +136,11 @@ def handle_soap(home: Home, environment: Environment, endpoint: str, now: _dt.da
     try:
         request = parse_request(body)
         relates_to = request.message_id
-        anchors, intermediates = home_trust(home)
-        sender = verify_security(request, endpoint=endpoint, now=now, anchors=anchors, intermediates=intermediates,
-                                 revocation=home_revocations(home))
+        state = _state(home)
+        authority = state.current_authority(home)
+        sender = verify_security(request, endpoint=endpoint, now=now, anchors=[authority.root],
+                                 intermediates=[authority.issuing],
+                                 revocation=_DatabaseRevocation(state.db.connection).revocation_of)
         if request.operation not in MOCKED:
             raise SoapFault(f"la operación {request.operation.value} no está simulada por minica (servicio DIAN "
                             "local de pruebas)", code="Receiver")
@@ -193,8 +235,9 @@ def _validate_and_record(context: _Context, operation: Operation, name: str, dat
     db = _database(context.home)
     kinds = _KINDS[operation]
     outcome = validator.validate(name, data, sender_nit=context.sender_nit, kinds=kinds, conn=db.connection)
-    signer = None if outcome.status_code == PRECHECK else dian_signer(context.home, now=context.now,
-                                                                      ca_password=context.ca_password)
+    signer = None if outcome.status_code == PRECHECK else dian_signer(
+        context.home, now=context.now, ca_password=context.ca_password,
+        authority=_state(context.home).current_authority(context.home))
     with db.transaction() as conn:
         outcome = store.with_duplicate_check(conn, outcome, context.environment)
         answer = None if signer is None else signed_application_response(outcome, context.environment,
@@ -257,9 +300,8 @@ def process_zip(home: Home, zip_key: str, now: _dt.datetime, ca_password: bytes 
     found = store.get_zip(db.connection, zip_key)
     if found is None or found.status != "pending":
         return 0
-    anchors, intermediates = home_trust(home)
-    validator = Validator(home, found.environment, now, anchors, intermediates, HomeRevocationSource(home))
     context = _Context(home, found.environment, now, ca_password, found.sender_nit)
+    validator = context.validator()
     try:
         entries = open_zip(found.content, single=False)
     except ZipRefused:

@@ -242,10 +242,17 @@ def _fill(element: etree._Element, value: object) -> None:
         element.text = str(value)
 
 
+#: Prefixes declared once on a reply's result (WCF declares them the same way), not on every element.
+_CONTRACT_PREFIXES = {
+    "b": DC + "DianResponse", "c": ARRAYS, "d": DC + "UploadDocumentResponse", "e": DC + "XmlParamsResponseTrackId",
+    "f": DC + "NumberRangeResponseList", "g": DC + "NumberRangeResponse", "h": DC + "EventResponse", "i": XSI,
+}
+
+
 def reply_envelope(operation: Operation, result: Record | Records, now: _dt.datetime,
                    relates_to: str | None = None) -> bytes:
     """``<OpResponse><OpResult>…</OpResult></OpResponse>`` holding ``result``."""
     envelope, body = _envelope(operation.reply_action, now, relates_to)
-    response = etree.SubElement(body, f"{{{TNS}}}{operation.value}Response", nsmap={None: TNS})
+    response = etree.SubElement(body, f"{{{TNS}}}{operation.value}Response", nsmap={None: TNS, **_CONTRACT_PREFIXES})
     _fill(etree.SubElement(response, f"{{{TNS}}}{operation.value}Result"), result)
     return _bytes(envelope)
