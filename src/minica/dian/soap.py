@@ -253,6 +253,7 @@ def reply_envelope(operation: Operation, result: Record | Records, now: _dt.date
                    relates_to: str | None = None) -> bytes:
     """``<OpResponse><OpResult>…</OpResult></OpResponse>`` holding ``result``."""
     envelope, body = _envelope(operation.reply_action, now, relates_to)
-    response = etree.SubElement(body, f"{{{TNS}}}{operation.value}Response", nsmap={None: TNS, **_CONTRACT_PREFIXES})
+    nsmap: dict[str | None, str] = {None: TNS, **_CONTRACT_PREFIXES}
+    response = etree.SubElement(body, f"{{{TNS}}}{operation.value}Response", nsmap=nsmap)
     _fill(etree.SubElement(response, f"{{{TNS}}}{operation.value}Result"), result)
     return _bytes(envelope)
