@@ -243,7 +243,7 @@ def _fill(element: etree._Element, value: object) -> None:
 
 
 #: Prefixes declared once on a reply's result (WCF declares them the same way), not on every element.
-_CONTRACT_PREFIXES = {
+_CONTRACT_PREFIXES: dict[str | None, str] = {
     "b": DC + "DianResponse", "c": ARRAYS, "d": DC + "UploadDocumentResponse", "e": DC + "XmlParamsResponseTrackId",
     "f": DC + "NumberRangeResponseList", "g": DC + "NumberRangeResponse", "h": DC + "EventResponse", "i": XSI,
 }
