@@ -143,8 +143,3 @@ def compare_names(text: str, name: x509.Name) -> NameMatch:
     if Counter(written) == Counter(actual):
         return NameMatch.REORDERED
     return NameMatch.DIFFERENT
-
-
-def same_name(text: str, name: x509.Name) -> bool:
-    """True when the DN string names ``name`` (RFC 2253 reversed order, or DER order)."""
-    return compare_names(text, name) is NameMatch.SAME
