@@ -9,10 +9,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from minica.ca.hierarchy import create_authority, load_authority
+from minica.ca.hierarchy import create_authority, load_authority, require_ca
 from minica.ca.issuance import IssueRequest, issue_certificate
 from minica.clock import Clock
 from minica.environment import Environment
+from minica.errors import NotFound, RefusedOperation
 from minica.identity import Nit, PersonType
 from minica.signing.home_revocation import HomeRevocationSource
 from minica.signing.service import Signer
@@ -31,13 +32,37 @@ PASSWORD_FILE = "quickstart-password.txt"
 
 
 def _saved_password(path: Path) -> str | None:
-    """The password an earlier quickstart saved, if it is there and still meets the policy."""
+    """The password an earlier quickstart saved, or None when there is none yet. A file that is
+    there but does not hold a usable password is refused, never replaced: the keystores it opens
+    would become unopenable."""
     try:
         saved = path.read_text(encoding="ascii").strip()
         require_strong_password(saved)
-    except (OSError, UnicodeError, ValueError):
+    except FileNotFoundError:
         return None
+    except (OSError, UnicodeError, ValueError):
+        raise RefusedOperation(
+            f"{path} does not hold a usable keystore password, and the quickstart keystores need it",
+            "restore that file (it is never overwritten), or give --password-file",
+        ) from None
     return saved
+
+
+def sample_keystore(home: Home, environment: Environment = Environment.HABILITACION) -> Path:
+    """The keystore (of ``environment``) of the newest certificate ``minica quickstart`` issued
+    with the password saved in the home (``quickstart-password.txt``), whatever else was issued
+    since. Raises :class:`~minica.errors.NotFound` when quickstart never ran in ``home``."""
+    from minica.ca.registry import get_certificate
+    from minica.storage.database import Database
+
+    require_ca(home)
+    with Database.open(home) as db:
+        row = db.connection.execute(
+            "SELECT target FROM audit_log WHERE action = 'quickstart' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    if row is None:
+        raise NotFound(f"minica quickstart never ran in {home.root}", "run `minica quickstart` first")
+    return get_certificate(home, row["target"]).stores[environment]
 
 
 def generate_password(length: int = 20) -> str:
@@ -112,6 +137,10 @@ def run_quickstart(
         generated = store_password is None
         store_password = store_password or generate_password()
     password = require_strong_password(store_password)
+    # Only certificates whose password is in the home's file count as "the quickstart's" for
+    # sample_keystore (and so for the README's example); one with the caller's own password is
+    # recorded under another action.
+    action = "quickstart" if password_file is not None else "quickstart-own-password"
     request = IssueRequest(
         nit=Nit.parse(SAMPLE_NIT), name=SAMPLE_NAME, person=PersonType.JURIDICA,
         email="facturacion@minica-pruebas.example", legal_representative="ANA MARÍA PÉREZ GÓMEZ",
@@ -120,9 +149,9 @@ def run_quickstart(
     # The certificate and the file holding its password are saved together, or neither is.
     with home_transaction(home) as write:
         issued = issue_certificate(home, request, store_password=password, clock=clock, ca_password=ca_password,
-                                   action="quickstart", into=write)  # fmt: skip
+                                   action=action, into=write)  # fmt: skip
         if generated and password_file is not None:
-            atomic_write(password_file, password, mode=0o600)
+            atomic_write(password_file, password, mode=0o600, exclusive=True)  # never replaces one
             write.written.append(password_file)
     result = QuickstartResult(
         home=home.root, created_ca=created, root_cert=home.root_cert_path,

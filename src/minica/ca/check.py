@@ -15,14 +15,15 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from minica.ca.hierarchy import load_authority
+from minica.ca.filters import CertificateFilter
+from minica.ca.hierarchy import load_authority, require_ca
 from minica.ca.revocation import Revocation, RevocationLookup
 from minica.ca.status import CertificateReport, Status, assess
-from minica.errors import InvalidInput, MinicaError
+from minica.errors import InvalidInput, MinicaError, UnreadableKeystore, WrongPassword
 from minica.storage.database import Database
 from minica.storage.files import read_input
 from minica.storage.home import Home
-from minica.storage.keystore import load_keystore
+from minica.storage.keystore import Keystore, is_pem, load_keystore, read_pem_certificates, subject_certificate
 
 #: Asks for the password of a keystore file (from a file, the environment or a prompt).
 PasswordSource = Callable[[Path], "bytes | None"]
@@ -53,23 +54,28 @@ def home_revocations(home: Home) -> RevocationLookup:
     return lambda cert: revoked.get(cert.fingerprint(hashes.SHA256()).hex())
 
 
-def check_stores(home: Home, *, now: _dt.datetime, warn_days: int) -> list[CertificateReport]:
-    """Every certificate the home's CA issued (from the database; no keystore is opened)."""
+def check_stores(
+    home: Home, *, now: _dt.datetime, warn_days: int, only: CertificateFilter | None = None
+) -> list[CertificateReport]:
+    """Every certificate the home's CA issued that ``only`` keeps (from the database; no keystore
+    is opened). Raises :class:`~minica.errors.CaMissing`, creating nothing, without a CA."""
     from minica.ca.registry import list_certificates
 
+    require_ca(home)
+    chosen = only or CertificateFilter()
     anchors, intermediates = home_trust(home)
-    if not anchors:
-        load_authority(home)  # raises CaMissing with its hint
     revocations = home_revocations(home)
     reports = []
     for record in list_certificates(home):
-        reports.append(
-            assess(
-                record.certificate, source=f"serial {record.serial}", now=now, warn_days=warn_days,
-                anchors=anchors, intermediates=intermediates, revocation=revocations,
-                environments=tuple(sorted(e.value for e in record.stores)),
-            )
+        if not chosen.keeps_record(record):
+            continue
+        report = assess(
+            record.certificate, source=f"serial {record.serial}", now=now, warn_days=warn_days,
+            anchors=anchors, intermediates=intermediates, revocation=revocations,
+            environments=tuple(sorted(e.value for e in record.stores)),
         )
+        if chosen.keeps_report(report):
+            reports.append(report)
     return reports
 
 
@@ -77,28 +83,41 @@ def certificates_in(path: Path, password: PasswordSource) -> tuple[x509.Certific
     """The certificate a target is about, and any chain certificates that came with it."""
     data = read_input(path)
     if path.suffix.lower() in _P12_SUFFIXES:
-        store = load_keystore(data, password(path), source=str(path))
+        store = _open_keystore(data, path, password)
         return store.certificate, list(store.chain)
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith(b"-----BEGIN"):
-        try:
-            certs = x509.load_pem_x509_certificates(data)
-        except ValueError:
-            raise InvalidInput(f"{path} holds no readable PEM certificate", "give a certificate file") from None
-        return certs[0], certs[1:]
     if stripped.startswith(b"<"):
         return _certificate_in_xml(data, path), []
+    if is_pem(data):  # wherever the block starts, as OpenSSL reads it
+        return subject_certificate(read_pem_certificates(data, source=str(path)))
     try:
         return x509.load_der_x509_certificate(data), []
     except ValueError:
         pass
     try:  # a PKCS#12 with an unusual extension
-        store = load_keystore(data, password(path), source=str(path))
+        store = _open_keystore(data, path, password)
         return store.certificate, list(store.chain)
+    except WrongPassword:
+        raise
     except MinicaError:
         raise InvalidInput(
             f"{path} is not a certificate, keystore or signed XML", "give a .p12/.pfx, PEM, DER or signed XML"
         ) from None
+
+
+def _open_keystore(data: bytes, path: Path, password: PasswordSource) -> Keystore:
+    """A PKCS#12 target; without a password (none given, no terminal to ask at) it is opened
+    only if it needs none, and otherwise refused saying that no password was given."""
+    given = password(path)
+    try:
+        return load_keystore(data, given, source=str(path))
+    except WrongPassword:
+        if given is None:
+            raise UnreadableKeystore(
+                f"no password was given for {path}, which is encrypted",
+                "use --password-file FILE, set $MINICA_STORE_PASSWORD, or run in a terminal to be asked",
+            ) from None
+        raise
 
 
 def _certificate_in_xml(data: bytes, path: Path) -> x509.Certificate:
@@ -123,8 +142,14 @@ def check_targets(
     warn_days: int,
     password: PasswordSource,
     extra_anchors: Sequence[x509.Certificate] = (),
+    only: CertificateFilter | None = None,
 ) -> list[CertificateReport]:
-    """One report per target; an unreadable target gets status ``unreadable`` (exit 3)."""
+    """One report per target that ``only`` keeps (by NIT and status); an unreadable target gets
+    status ``unreadable`` (exit 3)."""
+    chosen = only or CertificateFilter()
+    if chosen.about_stores_only:
+        raise InvalidInput("--env and --skip-scenarios choose among the home's certificates, not files",
+                           "leave them out when checking files")
     anchors, intermediates = home_trust(home)
     anchors = anchors + list(extra_anchors)
     revocations = home_revocations(home)
@@ -133,12 +158,14 @@ def check_targets(
         try:
             certificate, chain = certificates_in(path, password)
         except MinicaError as exc:
-            reports.append(CertificateReport(source=str(path), status=Status.UNREADABLE, detail=str(exc)))
+            unreadable = CertificateReport(source=str(path), status=Status.UNREADABLE, detail=str(exc), at=now)
+            if chosen.keeps_report(unreadable):
+                reports.append(unreadable)
             continue
-        reports.append(
-            assess(
-                certificate, source=str(path), now=now, warn_days=warn_days, anchors=anchors,
-                intermediates=intermediates + chain, revocation=revocations,
-            )
+        report = assess(
+            certificate, source=str(path), now=now, warn_days=warn_days, anchors=anchors,
+            intermediates=intermediates + chain, revocation=revocations,
         )
+        if chosen.keeps_report(report):
+            reports.append(report)
     return reports

@@ -305,12 +305,18 @@ def configured_base_url(home: Home) -> str:
     return base.rstrip("/") if isinstance(base, str) and base.startswith(("http://", "https://")) else DEFAULT_BASE_URL
 
 
-def load_authority(home: Home) -> Authority:
-    """The CA of ``home`` (certificates and settings), or :class:`CaMissing`."""
+def require_ca(home: Home) -> None:
+    """Raise :class:`CaMissing` unless ``home`` holds a CA. Creates nothing (no folder, no
+    database), so read-only commands on a home without a CA leave it as it was."""
     if not home.has_ca():
         recover(home)  # an init killed between its commit and moving the CA into place
     if not home.has_ca():
-        raise CaMissing(f"there is no CA in {home.root}", "run 'minica init' (or 'minica quickstart') first")
+        raise CaMissing(f"no CA here ({home.root})", "run `minica init` (or `minica quickstart`) first")
+
+
+def load_authority(home: Home) -> Authority:
+    """The CA of ``home`` (certificates and settings), or :class:`CaMissing`."""
+    require_ca(home)
     root = x509.load_pem_x509_certificate(home.root_cert_path.read_bytes())
     issuing = x509.load_pem_x509_certificate(home.issuing_cert_path.read_bytes())
     config = json.loads(home.config_path.read_text()) if home.config_path.exists() else {}

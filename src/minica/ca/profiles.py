@@ -14,6 +14,7 @@ Policy OIDs are minica's own (see :mod:`minica.ca.oids`), never a real CA's.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -139,30 +140,79 @@ def profile(key: str) -> CertificateProfile:
 
 
 def nits_in_name(name: x509.Name) -> list[str]:
-    """NIT digits found in any of the places Colombian CAs put them (DV stripped where present).
+    """The certificate's NIT with its DV (``number-dv``), read from the place its CA's profile puts
+    it; an empty list when no known placement holds one. One NIT, never a CA-internal number.
 
-    Looks where DIAN's own web-service authentication looks: Certicámara's OID, serialNumber, GSE's
-    current and legacy OIDs and organizationIdentifier. Values with a DV (Andes, Certicámara) are
-    returned as ``number-dv`` when the last digit is the right check digit for the rest.
+    Placements (reference §3), recognised from the subject itself, so real CAs' certificates read
+    the same way as minica's:
+
+    * Certicámara: OID 1.3.6.1.4.1.23267.2.3 = NIT‖DV (its ``serialNumber`` is a CA-internal
+      number, not a NIT);
+    * GSE: OID 1.3.6.1.4.1.4710.1.3.2 (or the older 1.3.6.1.4.1.31136.1.1.20.2), or a
+      ``serialNumber`` beside ``name=NIT``: the NIT **without** DV (the DV is computed);
+    * Andes SCD: ``serialNumber`` = NIT‖DV (or cédula‖DV) beside a ``title``;
+    * otherwise ``serialNumber`` or organizationIdentifier: ``number-dv`` when written with a hyphen
+      or when its last digit is the check digit of a 9-digit NIT before it, else the digits as they are.
     """
-    found: list[str] = []
-    for oid in (
-        oids.CERTICAMARA_NIT, NameOID.SERIAL_NUMBER, oids.GSE_NIT, oids.GSE_NIT_LEGACY,
-        oids.ORGANIZATION_IDENTIFIER,
-    ):
-        for attribute in name.get_attributes_for_oid(oid):
-            digits = "".join(c for c in str(attribute.value) if c.isdigit())
-            if len(digits) < 5:
-                continue
-            text = _split_dv(digits, with_dv=oid in (oids.CERTICAMARA_NIT,))
-            if text not in found:
-                found.append(text)
-    return found
+    nit = _placed_nit(name)
+    return [nit] if nit else []
 
 
-def _split_dv(digits: str, *, with_dv: bool) -> str:
-    """``9003739879`` → ``900373987-9`` when the last digit is a valid DV, else the digits."""
-    head, tail = digits[:-1], digits[-1]
-    if len(head) >= 5 and check_digit(head) == int(tail) and (with_dv or len(digits) == 10):
+def _values(name: x509.Name, oid: x509.ObjectIdentifier) -> list[str]:
+    return [str(a.value) for a in name.get_attributes_for_oid(oid)]
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())
+
+
+def _placed_nit(name: x509.Name) -> str | None:
+    for value in _values(name, oids.CERTICAMARA_NIT):
+        if found := _with_dv_appended(_digits(value)):
+            return found
+    for oid in (oids.GSE_NIT, oids.GSE_NIT_LEGACY):
+        for value in _values(name, oid):
+            if found := _without_dv(_digits(value)):
+                return found
+    serials = _values(name, NameOID.SERIAL_NUMBER)
+    if serials and any(v.strip().upper() == "NIT" for v in _values(name, oids.X520_NAME)):
+        return _without_dv(_digits(serials[0]))
+    if serials and _values(name, NameOID.TITLE):
+        return _with_dv_appended(_digits(serials[0])) or _unplaced(serials[0])
+    for value in serials + _values(name, oids.ORGANIZATION_IDENTIFIER):
+        if found := _unplaced(value):
+            return found
+    return None
+
+
+def _without_dv(digits: str) -> str | None:
+    """A NIT written without its DV: ``900373987`` → ``900373987-9``."""
+    number = digits.lstrip("0")
+    if not 5 <= len(number) <= 15:
+        return None
+    return f"{number}-{check_digit(number)}"
+
+
+def _with_dv_appended(digits: str) -> str | None:
+    """A NIT written with its DV after it: ``9003739879`` → ``900373987-9`` (None when the last
+    digit is not the check digit of the others)."""
+    head, tail = digits[:-1].lstrip("0"), digits[-1:]
+    if 5 <= len(head) <= 15 and check_digit(head) == int(tail):
         return f"{head}-{tail}"
+    return None
+
+
+def _unplaced(value: str) -> str | None:
+    """A number in a place no known profile describes: ``number-dv`` when the DV is evident."""
+    text = value.strip()
+    match = re.fullmatch(r"(?:NIT\s*)?([0-9][0-9.]*)\s*-\s*([0-9])", text, flags=re.IGNORECASE)
+    if match:
+        number = _digits(match.group(1)).lstrip("0")
+        if 5 <= len(number) <= 15 and check_digit(number) == int(match.group(2)):
+            return f"{number}-{match.group(2)}"
+    digits = _digits(text)
+    if len(digits) < 5 or len(digits) < len(re.sub(r"[\s.\-]|^NIT", "", text, flags=re.IGNORECASE)):
+        return None  # letters in it: another country's identifier, not a NIT
+    if len(digits) == 10 and (found := _with_dv_appended(digits)):
+        return found
     return digits

@@ -14,6 +14,9 @@ from typing import Any
 
 from cryptography import x509
 
+from minica.ca.hierarchy import require_ca
+from minica.ca.names import display_name
+from minica.clock import colombian
 from minica.environment import Environment
 from minica.errors import InvalidInput, NotFound, RefusedOperation
 from minica.identity import Nit
@@ -71,6 +74,8 @@ class CertificateRecord:
     issued_at: _dt.datetime
     cert_pem: str
     stores: dict[Environment, Path]
+    #: The key usage allows signing (``issue --key-usage encipherment`` makes one that does not).
+    key_usage_ok: bool = True
 
     @property
     def serial_int(self) -> int:
@@ -88,6 +93,23 @@ class CertificateRecord:
         """Revoked at ``now`` (a revocation recorded later than ``now`` does not count yet)."""
         return self.revoked_at is not None and self.revoked_at <= now
 
+    def state(self, now: _dt.datetime) -> str:
+        """``valid``, ``expired``, ``not_yet_valid`` or ``revoked`` at ``now`` (the worst wins)."""
+        if self.revoked_by(now):
+            return "revoked"
+        if now > self.not_after:
+            return "expired"
+        return "not_yet_valid" if now < self.not_before else "valid"
+
+    @property
+    def scenario(self) -> bool:
+        """Made on purpose to test a refusal, not to sign: issued already expired or not yet valid,
+        with a key usage that may not sign, or revoked. A certificate issued for use that later
+        expires is *not* a scenario (monitoring must keep seeing it)."""
+        issued_expired = self.not_after <= self.issued_at
+        issued_future = self.not_before > self.issued_at + _dt.timedelta(minutes=5)
+        return self.revoked_at is not None or issued_expired or issued_future or not self.key_usage_ok
+
     def to_json(self) -> dict[str, Any]:
         return {
             "serial": self.serial,
@@ -97,13 +119,13 @@ class CertificateRecord:
             "profile": self.profile,
             "subject": self.subject,
             "email": self.email,
-            "not_before": self.not_before.isoformat(),
-            "not_after": self.not_after.isoformat(),
+            "not_before": colombian(self.not_before).isoformat(),
+            "not_after": colombian(self.not_after).isoformat(),
             "fingerprint_sha256": self.fingerprint,
             "p12_profile": self.p12_profile,
-            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "revoked_at": colombian(self.revoked_at).isoformat() if self.revoked_at else None,
             "revocation_reason": self.revocation_reason,
-            "issued_at": self.issued_at.isoformat(),
+            "issued_at": colombian(self.issued_at).isoformat(),
             "environments": sorted(e.value for e in self.stores),
             "stores": {e.value: str(p) for e, p in sorted(self.stores.items())},
         }
@@ -123,16 +145,21 @@ def _records(
     return [
         CertificateRecord(
             serial=r["serial"], nit=r["nit"], dv=r["dv"], name=r["name"], person=r["person"],
-            profile=r["profile"], subject=r["subject"], email=r["email"],
+            profile=r["profile"], subject=_subject(r["cert_pem"]), email=r["email"],
             not_before=_dt.datetime.fromisoformat(r["not_before"]),
             not_after=_dt.datetime.fromisoformat(r["not_after"]),
             fingerprint=r["fingerprint"], p12_profile=r["p12_profile"], status=r["status"],
             revoked_at=_time(r["revoked_at"]), revocation_reason=r["revocation_reason"],
             issued_at=_dt.datetime.fromisoformat(r["issued_at"]), cert_pem=r["cert_pem"],
-            stores=stores.get(r["serial"], {}),
+            stores=stores.get(r["serial"], {}), key_usage_ok=bool(r["key_usage_ok"]),
         )
         for r in rows
     ]
+
+
+def _subject(cert_pem: str) -> str:
+    """The subject with attribute names (the database keeps the string written at issuance)."""
+    return display_name(x509.load_pem_x509_certificate(cert_pem.encode()).subject)
 
 
 def normalize_serial(text: str) -> str:
@@ -148,12 +175,16 @@ def normalize_serial(text: str) -> str:
 
 
 def list_certificates(home: Home) -> list[CertificateRecord]:
+    """Every certificate the CA issued, oldest first. Raises :class:`~minica.errors.CaMissing`
+    (creating nothing) when the home has no CA."""
+    require_ca(home)
     with Database.open(home) as db:
         return _records(home, db.connection)
 
 
 def get_certificate(home: Home, serial: str) -> CertificateRecord:
     wanted = normalize_serial(serial)
+    require_ca(home)
     with Database.open(home) as db:
         found = _records(home, db.connection, "WHERE serial = ?", (wanted,))
     if not found:
@@ -176,6 +207,7 @@ def revoke(
 ) -> CertificateRecord:
     """Record the revocation of ``serial`` at ``now``; refuses a second revocation."""
     wanted = normalize_serial(serial)
+    require_ca(home)
     with Database.open(home) as db, db.transaction() as conn:
         row = conn.execute("SELECT status FROM certificates WHERE serial = ?", (wanted,)).fetchone()
         if row is None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as _dt
+import json
+import sys
 from pathlib import Path
 
 import click
 
 from minica.ca import registry
+from minica.ca.export import ExportFormat, certificate_bytes, encrypted_key_bytes
+from minica.ca.filters import RECORD_STATES, CertificateFilter
 from minica.ca.hierarchy import DEFAULT_BASE_URL, create_authority, load_authority
 from minica.ca.issuance import IssueRequest, issue_certificate
+from minica.ca.status import days_left
 from minica.cli.context import (
     AppContext,
     at_option,
@@ -20,9 +26,12 @@ from minica.cli.context import (
     password_file_option,
     store_password,
 )
-from minica.clock import parse_time
-from minica.environment import parse_environments
+from minica.cli.filter_options import filter_options
+from minica.clock import colombian, parse_time
+from minica.environment import Environment, parse_environments
+from minica.errors import InvalidInput
 from minica.identity import Nit, PersonType
+from minica.storage.files import atomic_write
 from minica.storage.keystore import P12Profile
 from minica.storage.passwords import require_strong_password
 
@@ -115,12 +124,21 @@ def issue(
     app.emit(record.to_json(), human)
 
 
+def _days(record: registry.CertificateRecord, now: _dt.datetime) -> str:
+    """The same day count as ``check``: calendar days in Colombia."""
+    left = days_left(record.certificate, now)
+    if now > record.not_after:
+        return "expired today" if left == 0 else f"expired {-left} day{'s' if left != -1 else ''} ago"
+    return "expires today" if left == 0 else f"{left} day{'s' if left != 1 else ''} left"
+
+
 def _print_record(record: registry.CertificateRecord, now: _dt.datetime) -> None:
-    state = "revoked" if record.revoked_by(now) else "issued"
+    state = record.state(now)
     click.echo(f"  subject   {record.subject}")
     click.echo(f"  NIT       {record.nit_with_dv}   profile {record.profile}   {record.person}")
-    click.echo(f"  valid     {record.not_before.isoformat()} → {record.not_after.isoformat()}")
-    click.echo(f"  status    {state}" + (f" ({record.revocation_reason})" if record.revoked_at else ""))
+    click.echo(f"  valid     {colombian(record.not_before).isoformat()} → {colombian(record.not_after).isoformat()}"
+               f" ({_days(record, now)})")
+    click.echo(f"  status    {state}" + (f" ({record.revocation_reason})" if record.revoked_by(now) else ""))
     click.echo(f"  sha256    {record.fingerprint}")
     for env, path in sorted(record.stores.items()):
         click.echo(f"  {env.value:<13} {path}")
@@ -132,23 +150,27 @@ def certs() -> None:
 
 
 @certs.command("list")
+@filter_options(RECORD_STATES)
 @at_option
 @json_option
 @pass_app
-def certs_list(app: AppContext) -> None:
-    """List issued certificates with their status."""
-    records = registry.list_certificates(app.home)
+def certs_list(app: AppContext, only: CertificateFilter) -> None:
+    """List issued certificates with their status (valid, expired, not_yet_valid, revoked)."""
     now = app.clock.now()
+    every = registry.list_certificates(app.home)
+    records = [r for r in every if only.keeps_record(r, now)]
 
     def human() -> None:
-        if not records:
+        if not every:
             click.echo("No certificates yet: 'minica issue --nit … --name …'")
+        elif not records:
+            click.echo(f"None of the {len(every)} certificates matches the filters.")
         for r in records:
-            state = "revoked" if r.revoked_by(now) else ("expired" if now > r.not_after else "issued")
             envs = ",".join(sorted(e.value for e in r.stores))
-            click.echo(f"{r.serial:<40} {r.nit_with_dv:<13} {state:<8} {r.not_after.date()}  {envs}  {r.name}")
+            click.echo(f"{r.serial:<40} {r.nit_with_dv:<13} {r.state(now):<13} {colombian(r.not_after).date()}"
+                       f"  {envs}  {r.name}")
 
-    app.emit([r.to_json() for r in records], human)
+    app.emit([{**r.to_json(), "status": r.state(now)} for r in records], human)
 
 
 @certs.command("show")
@@ -159,7 +181,62 @@ def certs_list(app: AppContext) -> None:
 def certs_show(app: AppContext, serial: str) -> None:
     """Show one certificate."""
     record = registry.get_certificate(app.home, serial)
-    app.emit(record.to_json(), lambda: _print_record(record, app.clock.now()))
+    app.emit({**record.to_json(), "status": record.state(app.clock.now())},
+             lambda: _print_record(record, app.clock.now()))
+
+
+@certs.command("export")
+@click.argument("serial")
+@click.option("--chain", is_flag=True, help="The certificate, then the issuing CA's and the root's.")
+@click.option("--key", "with_key", is_flag=True,
+              help="The private key instead (from its keystore, encrypted with the keystore password; needs -o).")
+@click.option("--format", "fmt", type=click.Choice(["pem", "der"]), default="pem", show_default=True,
+              help="DER writes a chain as PKCS#7 (.p7b).")
+@click.option("--env", "env", help="With --key: the keystore of this environment (default: the first).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE (a new file; a key 0600) instead of standard output.")
+@password_file_option
+@json_option
+@pass_app
+def certs_export(app: AppContext, serial: str, chain: bool, with_key: bool, fmt: str, env: str | None,
+                 output: Path | None, password_file: Path | None) -> None:
+    """Export a certificate or its chain (PEM or DER); the private key only with --key, encrypted."""
+    form = ExportFormat.parse(fmt)
+    if with_key:
+        if chain:
+            raise InvalidInput("--key and --chain export different things", "export them one at a time")
+        if output is None:
+            raise InvalidInput("a private key is only written to a file", "add -o FILE (it is created 0600)")
+        registry.get_certificate(app.home, serial)  # a wrong serial first, before any prompt
+        password = store_password(password_file, confirm=False).encode("utf-8")
+        record, data = encrypted_key_bytes(app.home, serial, password, fmt=form,
+                                           environment=Environment.parse(env) if env else None)
+        what = "private key (encrypted with the keystore password)"
+    else:
+        if env:
+            raise InvalidInput("--env chooses the keystore of --key", "leave it out to export a certificate")
+        record, data = certificate_bytes(app.home, serial, chain=chain, fmt=form)
+        what = "chain (certificate, issuing CA, root)" if chain else "certificate"
+    if output is not None:
+        try:
+            atomic_write(output, data, mode=0o600 if with_key else 0o644, exclusive=True)
+        except FileExistsError:
+            raise InvalidInput(f"{output} already exists", "choose a new file; minica overwrites nothing") from None
+        app.emit({"serial": record.serial, "what": "key" if with_key else "chain" if chain else "certificate",
+                  "format": form.value, "file": str(output)},
+                 lambda: click.echo(f"Wrote the {what} of {record.serial} ({form.value.upper()}) to {output}"))
+        return
+    if form is ExportFormat.DER and sys.stdout.isatty():
+        raise InvalidInput("DER is binary and standard output is a terminal", "add -o FILE, or --format pem")
+    if app.json:
+        content = {"pem": data.decode("ascii")} if form is ExportFormat.PEM else {
+            "der_base64": base64.b64encode(data).decode("ascii")}
+        click.echo(json.dumps({"serial": record.serial, "what": "chain" if chain else "certificate",
+                               "format": form.value, **content}, indent=2))
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 @click.command()

@@ -8,8 +8,11 @@ import click
 from cryptography import x509
 
 from minica.ca.check import check_stores, check_targets
+from minica.ca.filters import CertificateFilter
 from minica.ca.status import CertificateReport, Status, worst_exit_code
 from minica.cli.context import STORE_PASSWORD_ENV, AppContext, at_option, json_option, pass_app, password_from
+from minica.cli.filter_options import filter_options
+from minica.clock import colombian
 from minica.errors import InvalidInput
 
 _MARK = {
@@ -41,15 +44,16 @@ def load_anchors(paths: tuple[Path, ...]) -> list[x509.Certificate]:
               help="Extra trust anchors (PEM), e.g. a real CA's root.")
 @click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path),
               help=f"Password of the .p12/.pfx targets (else ${STORE_PASSWORD_ENV}, else a prompt).")
+@filter_options(s.value for s in Status)
 @at_option
 @json_option
 @pass_app
 def check(app: AppContext, targets: tuple[Path, ...], warn_days: int, trust: tuple[Path, ...],
-          password_file: Path | None) -> None:
+          password_file: Path | None, only: CertificateFilter) -> None:
     """Validity and expiry of the stores, or of .p12/.pfx, PEM/DER or signed XML files.
 
     Exit status: 0 all valid, 1 some expiring, 2 some expired / not yet valid / revoked / untrusted,
-    3 something unreadable.
+    3 something unreadable (of the certificates the filters keep).
     """
     now = app.clock.now()
     if targets:
@@ -63,12 +67,12 @@ def check(app: AppContext, targets: tuple[Path, ...], warn_days: int, trust: tup
             return asked[path]
 
         reports = check_targets(app.home, list(targets), now=now, warn_days=warn_days,
-                                password=password, extra_anchors=load_anchors(trust))
+                                password=password, extra_anchors=load_anchors(trust), only=only)
     else:
-        reports = check_stores(app.home, now=now, warn_days=warn_days)
+        reports = check_stores(app.home, now=now, warn_days=warn_days, only=only)
     code = worst_exit_code(reports)
     app.emit(
-        {"at": now.isoformat(), "warn_days": warn_days, "exit_code": code,
+        {"at": colombian(now).isoformat(), "warn_days": warn_days, "exit_code": code,
          "certificates": [r.to_json() for r in reports]},
         lambda: _print(reports),
     )
@@ -80,11 +84,12 @@ def _print(reports: list[CertificateReport]) -> None:
         click.echo("No certificates to check.")
     for r in reports:
         click.echo(f"{_MARK[r.status]} {r.source}: {r.detail}")
-        if r.subject:
+        if r.subject and r.not_before and r.not_after:
             nit = f"   NIT {', '.join(r.nits)}" if r.nits else ""
             click.echo(f"          subject {r.subject}{nit}")
             click.echo(f"          issuer  {r.issuer}   serial {r.serial}")
-            click.echo(f"          valid   {r.not_before} → {r.not_after} ({r.days_left} days left)")
+            click.echo(f"          valid   {colombian(r.not_before).isoformat()} → {colombian(r.not_after).isoformat()}"
+                       f" ({r.days_text})")
 
 
 def app_exit(code: int) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from minica.ca.hierarchy import require_ca
 from minica.ca.requests import form as request_form
 from minica.ca.requests import outbox, process, records, vendor
 from minica.ca.requests.steps import StepReport
@@ -107,6 +108,7 @@ def new(app: AppContext, from_file: Path | None, vendor_channel: bool, password_
 @pass_app
 def show(app: AppContext, radicado: str) -> None:
     """A request: status, sections and progress, documents, history with times, e-mails."""
+    require_ca(app.home)  # a home without a CA has no requests: say so, and create nothing
     _record, view = process.load(app.home, app.clock, radicado)
     app.emit(view, lambda: _print_view(view))
 
@@ -145,6 +147,7 @@ def _print_view(view: dict[str, Any]) -> None:
 @pass_app
 def list_(app: AppContext) -> None:
     """Every request, in filing order."""
+    require_ca(app.home)
     rows = process.list_requests(app.home, app.clock)
 
     def human() -> None:
@@ -260,10 +263,15 @@ def tick(app: AppContext) -> None:
 
 @request.command("outbox")
 @click.argument("radicado", required=False)
+@click.option("--show", "show_id", metavar="ID", help="Print one e-mail: its headers and decoded text.")
 @json_option
 @pass_app
-def outbox_(app: AppContext, radicado: str | None) -> None:
-    """The e-mails sent (one .eml file each in <home>/outbox/)."""
+def outbox_(app: AppContext, radicado: str | None, show_id: str | None) -> None:
+    """The e-mails sent (one .eml file each in <home>/outbox/); --show ID prints one."""
+    require_ca(app.home)
+    if show_id is not None:
+        _show_message(app, show_id)
+        return
     with Database.open(app.home) as db:
         entries = outbox.entries(db.connection, app.home, records.parse_radicado(radicado) if radicado else None)
     rows = [e.to_json() for e in entries]
@@ -272,9 +280,26 @@ def outbox_(app: AppContext, radicado: str | None) -> None:
         if not rows:
             click.echo("the outbox is empty")
         for row in rows:
-            click.echo(f"{row['at']}  {row['kind']:<20} {row['to']:<28} {row['subject']}\n    {row['file']}")
+            click.echo(f"{row['id']:>4}  {row['at']}  {row['kind']:<20} {row['to']:<28} {row['subject']}\n"
+                       f"      {row['file']}")
+        if rows:
+            click.echo("read one with `minica request outbox --show ID`")
 
     app.emit(rows, human)
+
+
+def _show_message(app: AppContext, number: str) -> None:
+    entry, data = outbox.stored_message(app.home, number.strip(), "list them with `minica request outbox`")
+    shown = outbox.message_json(entry, data)
+
+    def human() -> None:
+        for label, value in (("From", shown["from"]), ("To", entry.recipient), ("Date", shown["at"]),
+                             ("Subject", entry.subject)):
+            click.echo(f"{label + ':':<9}{value}")
+        click.echo("")
+        click.echo(shown["text"].rstrip("\n"))
+
+    app.emit(shown, human)
 
 
 @request.command("smtp")

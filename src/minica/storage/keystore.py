@@ -147,3 +147,39 @@ def load_keystore(data: bytes, password: bytes | None, *, source: str = "keystor
 def read_keystore(path: Path, password: bytes | None) -> Keystore:
     """Open the PKCS#12 file at ``path``."""
     return load_keystore(read_input(path, "keystore", error=UnreadableKeystore), password, source=str(path))
+
+
+def is_pem(data: bytes) -> bool:
+    """Whether ``data`` holds a PEM block anywhere (OpenSSL skips text before it, such as the
+    ``Bag Attributes`` lines ``openssl pkcs12 -nokeys`` writes)."""
+    return b"-----BEGIN " in data
+
+
+def read_pem_certificates(data: bytes, *, source: str = "the file") -> list[x509.Certificate]:
+    """Every certificate of a PEM file, read as OpenSSL reads it: text outside the
+    ``-----BEGIN CERTIFICATE-----`` blocks (bag attributes, ``subject=`` lines, comments) and blocks
+    of other types (keys) are passed over. Raises :class:`UnreadableKeystore` when no certificate
+    is there or one is damaged."""
+    try:
+        found = x509.load_pem_x509_certificates(data)
+    except ValueError:
+        found = []
+    if not found:
+        raise UnreadableKeystore(
+            f"{source} holds no readable PEM certificate",
+            "give a file with a -----BEGIN CERTIFICATE----- block (or a .p12/.pfx, DER or signed XML)",
+        )
+    return found
+
+
+def subject_certificate(certificates: list[x509.Certificate]) -> tuple[x509.Certificate, list[x509.Certificate]]:
+    """The certificate a bundle is about (the first that is not a CA's, else the first) and the
+    others (its chain), as ``openssl pkcs12 -nodes`` or a chain file lists them in any order."""
+    for index, candidate in enumerate(certificates):
+        try:
+            is_ca = candidate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        except x509.ExtensionNotFound:
+            is_ca = False
+        if not is_ca:
+            return candidate, certificates[:index] + certificates[index + 1:]
+    return certificates[0], certificates[1:]

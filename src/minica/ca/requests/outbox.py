@@ -173,6 +173,14 @@ def message_text(data: bytes) -> str:
     return str(part.get_content()) if part is not None else ""
 
 
+def message_json(entry: OutboxEntry, data: bytes) -> dict[str, Any]:
+    """One e-mail as ``request outbox --show ID --json`` and ``GET /api/v1/outbox/{id}`` show it:
+    the entry's keys, ``from``, ``message_id`` and the decoded plain ``text``."""
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+    return {**entry.to_json(), "from": str(parsed["From"]), "message_id": str(parsed["Message-ID"]),
+            "text": message_text(data)}
+
+
 def read_message(path: Path) -> EmailMessage:
     """Parse an outbox file back into a message."""
     with path.open("rb") as handle:
