@@ -16,7 +16,7 @@ import binascii
 import hashlib
 import hmac
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -32,6 +32,7 @@ from minica.signing.checks_structure import (
     SignatureParts,
 )
 from minica.signing.diagnosis import Diagnosis, Finding
+from minica.signing.report import Status
 
 _HASHES: dict[str, hashes.HashAlgorithm] = {
     "sha256": hashes.SHA256(),
@@ -50,12 +51,14 @@ def _decode(value: str) -> bytes | None:
 
 @dataclass
 class _Outcome:
-    """A reference's digest check before it is reported (hints need every part's diagnosis)."""
+    """A reference's digest check before it is reported (hints need every part's diagnosis).
+
+    ``findings`` is ``None`` unless the digest was computed and did not match."""
 
     ref: Reference
-    status: str
+    status: Status
     message: str
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding] | None = None
     data: bytes | None = None
 
 
@@ -90,8 +93,8 @@ def _digest(
 
 
 def _report(out: Checks, outcome: _Outcome, diagnosis: Diagnosis) -> bool:
-    if outcome.status != "fail" or outcome.message.endswith("is not base64"):
-        return out.add("ZE02", outcome.status, outcome.message)  # type: ignore[arg-type]
+    if outcome.findings is None:
+        return out.add("ZE02", outcome.status, outcome.message)
     explanation = diagnosis.explain(outcome.findings)
     return out.add("ZE02", "fail", f"{outcome.message} — {explanation.text}", explanation.cause)
 
@@ -103,24 +106,30 @@ def verify_fragments(parts: SignatureParts, diagnosis: Diagnosis, out: Checks) -
     :func:`verify_document_digest`, which detaches the signature. Establishes nothing about the
     signer's identity or trust.
     """
-    outcomes: list[_Outcome] = []
-    for ref in parts.references:
-        target = ref.target
-        if ref.role in ("keyinfo", "signedproperties") and target is not None:
-            outcomes.append(_digest(
-                ref,
-                lambda algorithm, node=target: algorithm.apply(node, comments=False),  # type: ignore[misc]
-                lambda name, expected, data, r=ref: diagnosis.fragment(r, name, expected, data),  # type: ignore[misc]
-            ))
+    outcomes = [
+        _fragment(ref, diagnosis)
+        for ref in parts.references
+        if ref.role in ("keyinfo", "signedproperties") and ref.target is not None
+    ]
     signature = _verify_signature_value(parts, diagnosis)
     for outcome in outcomes:
         _report(out, outcome, diagnosis)
     status, message, cause = signature
-    out.add("ZE02", status, message, cause)  # type: ignore[arg-type]
+    out.add("ZE02", status, message, cause)
     return sum(o.status == "pass" for o in outcomes), status == "pass"
 
 
-def _verify_signature_value(parts: SignatureParts, diagnosis: Diagnosis) -> tuple[str, str, str | None]:
+def _fragment(ref: Reference, diagnosis: Diagnosis) -> _Outcome:
+    target = ref.target
+    assert target is not None
+
+    def explain(name: str, expected: bytes, data: bytes) -> list[Finding]:
+        return diagnosis.fragment(ref, name, expected, data)
+
+    return _digest(ref, lambda algorithm: algorithm.apply(target, comments=False), explain)
+
+
+def _verify_signature_value(parts: SignatureParts, diagnosis: Diagnosis) -> tuple[Status, str, str | None]:
     if parts.signed_info is None:
         return "skip", "SignatureValue not checked: no ds:SignedInfo", None
     if parts.certificate is None:
