@@ -150,6 +150,7 @@ class Diagnosis:
         target, algorithm = ref.target, ref.canonicalization
         assert target is not None and algorithm is not None
         what = "ds:KeyInfo" if ref.role == "keyinfo" else "xades:SignedProperties"
+
         def matches(data: bytes) -> bool:
             return _hash(name, data) == expected
 
@@ -209,6 +210,7 @@ class Diagnosis:
                 f"the value was computed with {name}, but ds:SignatureMethod says rsa-{declared}: "
                 "sign with the hash the SignatureMethod names",
             ))
+
         def matches(data: bytes) -> bool:
             return _hash(name, data) == digest
 
@@ -234,7 +236,7 @@ class Diagnosis:
             same = ""
             if others:
                 named = [_SAME_BYTES.get(f.cause, f.cause) for f in others]
-                same = f" ({' and '.join(named)} gives the same bytes)"
+                same = f" ({' and '.join(named)} {'gives' if len(named) == 1 else 'give'} the same bytes)"
             return Explanation(first.text + same, first.cause)
         text = (
             "no signer mistake minica knows reproduces it: the signed content was changed after "
