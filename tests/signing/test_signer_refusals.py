@@ -140,8 +140,9 @@ def test_placeholder_ambiente_is_kept_raw_and_refused_on_use(testdata: Path) -> 
     path = testdata / "dian-unsigned" / "Kreo-one__dian-nomina-individual-v1.0.2-skeleton.xml"
     document = UblDocument.from_bytes(path.read_bytes())
     assert document.profile_execution_id == "0" and document.supplier_nit == "0"
-    with pytest.raises(InvalidInput, match="ProfileExecutionID"):
+    with pytest.raises(InvalidInput, match="InformacionGeneral/@Ambiente is '0'") as refused:
         _ = document.environment
+    assert "ProfileExecutionID" not in str(refused.value)  # payroll documents have none
 
 
 @pytest.mark.parametrize(

@@ -1,27 +1,26 @@
-"""``minica dian …``: DIAN's side, locally. Each subcommand lives in its own module and is added
-to the group in :func:`_register`."""
+"""``minica dian …``: DIAN's side, locally. Each subcommand lives in its own module and is listed
+in :data:`COMMANDS`, which the group imports only when that subcommand runs (see
+:mod:`minica.cli.lazy`)."""
 
 from __future__ import annotations
 
 import click
 
+from minica.cli.lazy import LazyCommands, LazyGroup
 
-@click.group()
+#: name → ("module:attribute", the one-line help ``minica dian --help`` shows: the first sentence
+#: of the command's own help; a test keeps the two the same).
+COMMANDS: LazyCommands = {
+    "register": ("minica.cli.dian_service_commands:register",
+                 "Register invoicing software: software ID, TestSetId, numbering range and technical key."),
+    "documents": ("minica.cli.dian_service_commands:documents",
+                  "What the local DIAN received (minica serve): documents, status codes and rules, newest first."),
+    "testset": ("minica.cli.dian_service_commands:testset", "The habilitación test set: counters and state."),
+    "generate": ("minica.cli.dian_generate_command:generate_command",
+                 "Write an unsigned DIAN document: invoice, creditnote, debitnote or nomina."),
+}
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS)
 def dian() -> None:
     """DIAN's side, locally: register software, generate and send documents, the test set."""
-
-
-def _register() -> None:
-    from minica.cli import dian_generate_command, dian_service_commands
-
-    commands: list[click.Command] = [
-        dian_service_commands.register,
-        dian_service_commands.documents,
-        dian_service_commands.testset,
-        dian_generate_command.generate_command,
-    ]  # e.g. dian_generate_command.generate
-    for command in commands:
-        dian.add_command(command)
-
-
-_register()

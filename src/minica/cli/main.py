@@ -1,4 +1,8 @@
-"""The root ``minica`` group: global options and the one place errors become one line."""
+"""The root ``minica`` group: global options and the one place errors become one line.
+
+Subcommands are imported when they run (:mod:`minica.cli.lazy`), from :data:`COMMANDS`: ``minica
+--help`` and ``--version`` import none of them, and ``minica sign`` only the signing stack.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,37 @@ import click
 
 from minica import __version__
 from minica.cli.context import AppContext
+from minica.cli.lazy import LazyCommands, LazyGroup
 from minica.clock import clock_for
 from minica.errors import MinicaError, one_line
 from minica.storage.home import resolve_home
 
+#: Every subcommand: name → ("module:attribute", the one-line help ``minica --help`` shows, which
+#: is the first sentence of the command's own help; a test keeps the two the same).
+COMMANDS: LazyCommands = {
+    "init": ("minica.cli.ca_commands:init", "Create the root CA and the issuing CA in the home."),
+    "issue": ("minica.cli.ca_commands:issue", "Issue a signing certificate into the environments' keystores."),
+    "certs": ("minica.cli.ca_commands:certs", "What this CA issued."),
+    "revoke": ("minica.cli.ca_commands:revoke", "Revoke a certificate (recorded with the current time)."),
+    "check": ("minica.cli.check_command:check",
+              "Validity and expiry of the stores, or of .p12/.pfx, PEM/DER or signed XML files."),
+    "quickstart": ("minica.cli.quickstart_command:quickstart",
+                   "Set everything up in seconds and show where the files are."),
+    "sign": ("minica.cli.sign_command:sign", "Sign UBL documents (files or folders) with DIAN's XAdES-EPES profile."),
+    "verify": ("minica.cli.verify_command:verify",
+               "Verify signed DIAN documents and report every check with its rule code."),
+    "crl": ("minica.cli.crl_command:crl",
+            "Sign and write the current CRL (increasing CRL number, reason codes, nextUpdate)."),
+    "serve": ("minica.cli.serve_command:serve",
+              "Serve CA certificates, CRLs, OCSP and the JSON API (/api/v1/openapi.json) until Ctrl-C."),
+    "request": ("minica.cli.request:request",
+                "The certificate request process: form, CA platform, review, e-mails, vendor loans."),
+    "dian": ("minica.cli.dian_commands:dian",
+             "DIAN's side, locally: register software, generate and send documents, the test set."),
+}
 
-class MinicaGroup(click.Group):
+
+class MinicaGroup(LazyGroup):
     """Turns every :class:`MinicaError` into ``error: what — what to do`` and its exit status."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -52,7 +81,7 @@ def _fail(ctx: click.Context, message: str, code: int) -> None:
     ctx.exit(code)
 
 
-@click.group(cls=MinicaGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=MinicaGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--home", type=click.Path(file_okay=False), envvar="MINICA_HOME",
     help="The CA's folder (default $MINICA_HOME, else $XDG_DATA_HOME/minica).",
@@ -68,39 +97,6 @@ def _fail(ctx: click.Context, message: str, code: int) -> None:
 def cli(ctx: click.Context, home: str | None, at: str | None, json_output: bool, verbose: bool) -> None:
     """minica: a local mock CA, keystores and DIAN XAdES-EPES signing for Colombian e-invoicing."""
     ctx.obj = AppContext(home=resolve_home(home), clock=clock_for(at), json=json_output, verbose=verbose)
-
-
-def _register() -> None:
-    from minica.cli import (
-        ca_commands,
-        check_command,
-        crl_command,
-        dian_commands,
-        quickstart_command,
-        request,
-        serve_command,
-        sign_command,
-        verify_command,
-    )
-
-    for command in (
-        ca_commands.init,
-        ca_commands.issue,
-        ca_commands.certs,
-        ca_commands.revoke,
-        check_command.check,
-        quickstart_command.quickstart,
-        sign_command.sign,
-        verify_command.verify,
-        crl_command.crl,
-        serve_command.serve,
-        request.request,
-        dian_commands.dian,
-    ):
-        cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

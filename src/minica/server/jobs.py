@@ -17,7 +17,7 @@ from minica.ca.check import check_stores, home_revocations, home_trust
 from minica.ca.issuance import IssueRequest, issue_certificate
 from minica.ca.requests import process, vendor
 from minica.ca.status import assess
-from minica.clock import Clock
+from minica.clock import Clock, colombian
 from minica.signing.document import UblDocument
 from minica.signing.home_revocation import HomeRevocationSource
 from minica.signing.policy import DigestAlgorithm, SignerRole
@@ -39,11 +39,12 @@ def verify(home: Home, at: _dt.datetime, data: bytes, technical_key: str | None,
 def sign(home: Home, now: _dt.datetime, data: bytes, password: bytes, selection: Selection, role: SignerRole,
          digest: DigestAlgorithm, with_chain: bool) -> dict[str, Any]:
     """``POST /api/v1/sign``: the signed document (base64) and the signer's serial."""
-    signer = HomeSigners(home, password, selection, now).for_document(UblDocument.from_bytes(data))
-    signed = signer.sign(data, signing_time=now, role=role, digest=digest, include_chain=with_chain)
+    document = UblDocument.from_bytes(data)  # the one parse: it picks the signer and is signed
+    signer = HomeSigners(home, password, selection, now).for_document(document)
+    signed = signer.sign(document, signing_time=now, role=role, digest=digest, include_chain=with_chain)
     return {
         "serial": format(signer.keystore.certificate.serial_number, "X"),
-        "signing_time": now.isoformat(),
+        "signing_time": colombian(now).isoformat(),  # as xades:SigningTime writes it
         "document_base64": base64.b64encode(signed).decode("ascii"),
     }
 

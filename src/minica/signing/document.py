@@ -1,7 +1,9 @@
 """The UBL documents minica signs: which kind, which environment, whose, and where the signature goes.
 
-A :class:`UblDocument` is read once from bytes with the hardened parser and then only looked at;
-the signer uses its :class:`SignatureSlot` to know where DIAN wants the ``ds:Signature``
+A :class:`UblDocument` is read once from bytes with the hardened parser (the hostile-XML checks run
+then, and only then) and keeps both the tree and those bytes, so that choosing the certificate
+(environment, supplier NIT) and signing (:func:`minica.signing.xades.sign_document`) share one
+parse. The signer uses its :class:`SignatureSlot` to know where DIAN wants the ``ds:Signature``
 (``reference/dian-xades-profile.md`` §1): in the ``ext:UBLExtension`` after the one holding
 ``sts:DianExtensions`` (``UBLExtension[2]``), or in the only extension for AttachedDocument and
 payroll (nómina) documents.
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import enum
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lxml import etree
 
@@ -111,6 +113,12 @@ class SignatureSlot:
 class UblDocument:
     """A parsed DIAN document and the facts the signer and checks need.
 
+    ``data`` is the bytes the tree was parsed from (None for :meth:`from_tree` without them): the
+    signer splices the signature into exactly those bytes, so a document from :meth:`from_bytes`
+    can be signed without being read again. Signing puts the signature into ``tree`` only while it
+    computes the digests and takes it out again, so a document can be looked at (or signed again)
+    afterwards.
+
     ``profile_execution_id`` and ``supplier_nit`` are the raw texts (None when absent): DIAN's own
     payroll skeletons carry placeholders such as ``Ambiente="0"`` and ``NIT="0"``, which must still
     be signable. :attr:`environment` interprets the first. They are read on first use (the signer
@@ -120,22 +128,31 @@ class UblDocument:
     tree: etree._ElementTree
     kind: DocumentKind
     signed: bool
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_bytes(cls, data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> UblDocument:
-        """Parse untrusted bytes; raises HostileXml, MalformedXml (bad XML or unknown root)."""
-        return cls.from_tree(parse_xml(data, max_bytes=max_bytes), raw=data)
+        """Parse untrusted bytes once, with every hostile-XML check; keeps the bytes for signing.
+
+        Raises HostileXml, MalformedXml (bad XML or unknown root), TypeError for non-bytes. A
+        ``bytearray`` or ``memoryview`` is copied once into bytes; ``bytes`` are kept as given.
+        """
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError("a document is read from bytes")
+        raw = data if isinstance(data, bytes) else bytes(data)
+        return cls.from_tree(parse_xml(raw, max_bytes=max_bytes), raw=raw)
 
     @classmethod
     def from_tree(cls, tree: etree._ElementTree, *, raw: bytes | None = None) -> UblDocument:
         """Wrap a tree already parsed by :func:`minica.signing.xmlsafe.parse_xml`.
 
-        ``raw``, the bytes it was parsed from, only saves time: when they cannot hold a
-        ``Signature`` element, the walk through a multi-megabyte tree looking for one is skipped.
+        ``raw`` are the bytes it was parsed from: with them the document can be signed, and when
+        they cannot hold a ``Signature`` element the walk through a multi-megabyte tree looking for
+        one is skipped.
         """
         root = tree.getroot()
         kind = DocumentKind.of_root(root)
-        return cls(tree=tree, kind=kind, signed=_has_signature(root, raw, tree.docinfo.encoding))
+        return cls(tree=tree, kind=kind, signed=_has_signature(root, raw, tree.docinfo.encoding), data=raw)
 
     @property
     def root(self) -> etree._Element:
@@ -152,14 +169,35 @@ class UblDocument:
         return _supplier_nit(self.root, self.kind)
 
     @property
+    def environment_field(self) -> str:
+        """Where this kind of document names its environment, as a person would look for it."""
+        return "InformacionGeneral/@Ambiente" if self.kind.is_nomina else "cbc:ProfileExecutionID"
+
+    @property
+    def supplier_nit_field(self) -> str:
+        """Where this kind of document names its issuer's NIT."""
+        if self.kind.is_nomina:
+            return "Empleador/@NIT"
+        if self.kind in (DocumentKind.APPLICATION_RESPONSE, DocumentKind.ATTACHED_DOCUMENT):
+            return "cac:SenderParty/cac:PartyTaxScheme/cbc:CompanyID"
+        return "cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID"
+
+    @property
     def environment(self) -> Environment | None:
         """Producción or habilitación from ProfileExecutionID / ``@Ambiente``; None when absent.
 
-        Raises InvalidInput when the value is neither 1 nor 2.
+        Raises InvalidInput, naming :attr:`environment_field`, when the value is neither 1 nor 2
+        (DIAN's payroll skeletons ship ``Ambiente="0"``).
         """
-        if self.profile_execution_id is None:
+        value = self.profile_execution_id
+        if value is None:
             return None
-        return Environment.from_profile_execution_id(self.profile_execution_id)
+        if value not in ("1", "2"):
+            raise InvalidInput(
+                f"{self.environment_field} is '{value}'",
+                f"set it to 1 (producción) or 2 (habilitación) in the {self.kind.value}",
+            )
+        return Environment.from_profile_execution_id(value)
 
     def signature_slot(self) -> SignatureSlot:
         """Where DIAN wants the signature (profile §1); refuses a signed document.

@@ -15,7 +15,7 @@ from cryptography import x509
 from minica.ca.check import home_revocations, home_trust
 from minica.ca.hierarchy import load_authority
 from minica.ca.registry import CertificateRecord, certificates_for_nit, get_certificate
-from minica.ca.requests.vendor import loan_refusal
+from minica.ca.requests.loans import loan_refusal
 from minica.environment import Environment
 from minica.errors import CertificateNotUsable, InvalidInput, NotFound
 from minica.identity import Nit
@@ -23,6 +23,7 @@ from minica.signing.document import UblDocument
 from minica.signing.service import ExtraRule, Signer, require_environment
 from minica.storage.database import Database
 from minica.storage.home import Home
+from minica.storage.keystore import Keystore, read_keystore
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class HomeSigners:
     selection: Selection
     at: _dt.datetime
     extra_trust: tuple[x509.Certificate, ...] = ()
+    #: Opens a keystore file with the password (a server passes a cache of opened keystores).
+    opener: Callable[[Path, bytes], Keystore] = read_keystore
     _cache: dict[tuple[Environment | None, str], Signer] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -85,18 +88,30 @@ class HomeSigners:
         store = self.selection.store
         if store is not None:
             return self._cached(None, str(store), lambda: self._open(store))
-        env = self.selection.environment or require_environment(document.environment, None)
+        env = self.selection.environment or require_environment(document, None)
         if self.selection.serial is not None:
             record = get_certificate(self.home, self.selection.serial)
             return self._cached(env, record.serial, lambda: self._from_record(record, env))
-        nit_text = self.selection.nit or document.supplier_nit
-        if not nit_text:
+        nit = self.selection_nit(document)
+        return self._cached(env, nit.number, lambda: self._from_record(self._pick(nit, env), env))
+
+    def selection_nit(self, document: UblDocument) -> Nit:
+        """The NIT whose certificate signs: --nit, else the document's supplier (named if wrong)."""
+        if self.selection.nit:
+            return Nit.parse(self.selection.nit)
+        text = document.supplier_nit
+        if not text:
             raise InvalidInput(
-                "no certificate chosen and the document names no supplier NIT",
+                f"no certificate chosen and the document names no supplier NIT ({document.supplier_nit_field})",
                 "choose one with --nit, --serial or --store",
             )
-        nit = Nit.parse(nit_text)
-        return self._cached(env, nit.number, lambda: self._from_record(self._pick(nit, env), env))
+        try:
+            return Nit.parse(text)
+        except InvalidInput as exc:
+            raise InvalidInput(
+                f"{document.supplier_nit_field} is '{text}', not a NIT ({exc.what})",
+                "write the issuer's NIT there, or choose the certificate with --nit, --serial or --store",
+            ) from None
 
     def _cached(self, env: Environment | None, key: str, make: Callable[[], Signer]) -> Signer:
         if (env, key) not in self._cache:
@@ -125,9 +140,7 @@ class HomeSigners:
         return self._open(path, env)
 
     def _open(self, path: Path, env: Environment | None = None) -> Signer:
-        from minica.storage.keystore import read_keystore
-
-        store = read_keystore(path, self.password)
+        store = self.opener(path, self.password)
         return Signer(
             keystore=store,
             anchors=self._anchors,
@@ -135,4 +148,20 @@ class HomeSigners:
             environment=env if env is not None else _store_environment(self.home, path),
             revocation=self._revocation,
             extra_rules=self._rules,
+            store_hint=self._store_hint(path) if self.selection.store is not None else _env_hint,
         )
+
+    def _store_hint(self, path: Path) -> Callable[[Environment], str]:
+        """For a --store keystore of the other environment: the same certificate's keystore there."""
+
+        def hint(env: Environment) -> str:
+            sibling = self.home.stores_dir(env) / path.name
+            if sibling.is_file():
+                return f"sign it with --store {sibling}, the same certificate's {env.label} keystore"
+            return f"give --store a keystore from the {env.label} store ({self.home.stores_dir(env)})"
+
+        return hint
+
+
+def _env_hint(env: Environment) -> str:
+    return f"sign it with the {env.label} keystore (--env {env.value}, or leave --env out)"

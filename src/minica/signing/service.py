@@ -24,7 +24,7 @@ from pathlib import Path
 from cryptography import x509
 
 from minica.ca.revocation import RevocationLookup
-from minica.ca.trust import build_chain
+from minica.ca.trust import ChainPath, chain_path
 from minica.clock import require_aware
 from minica.environment import Environment
 from minica.errors import CertificateNotUsable, InvalidInput
@@ -53,23 +53,31 @@ def certificate_refusal(
     revocation: RevocationLookup | None = None,
     extra_rules: Sequence[ExtraRule] = (),
     supplier_nit: str | None = None,
+    path: ChainPath | None = None,
 ) -> CertificateNotUsable | None:
-    """Why ``certificate`` may not sign at ``at``, or None when it may."""
-    who = f"the certificate of {_subject(certificate)} (serial {certificate.serial_number:X})"
+    """Why ``certificate`` may not sign at ``at``, or None when it may.
+
+    ``path``, the certificate's :func:`~minica.ca.trust.chain_path` to ``anchors``, saves finding it
+    again (a signer finds it once); it is judged at ``at`` like a path found now.
+    """
+
+    def who() -> str:
+        return f"the certificate of {_subject(certificate)} (serial {certificate.serial_number:X})"
+
     if at < certificate.not_valid_before_utc:
         return CertificateNotUsable(
-            f"{who} is not valid until {certificate.not_valid_before_utc.isoformat()}",
+            f"{who()} is not valid until {certificate.not_valid_before_utc.isoformat()}",
             "sign at a later time or use a certificate valid now",
         )
     if at > certificate.not_valid_after_utc:
         return CertificateNotUsable(
-            f"{who} expired on {certificate.not_valid_after_utc.isoformat()}",
+            f"{who()} expired on {certificate.not_valid_after_utc.isoformat()}",
             "renew it: issue a new certificate ('minica issue') or request one",
         )
     revoked = revocation(certificate) if revocation else None
     if revoked is not None and revoked.revoked_at <= at:
         return CertificateNotUsable(
-            f"{who} was revoked on {revoked.revoked_at.isoformat()} ({revoked.reason})",
+            f"{who()} was revoked on {revoked.revoked_at.isoformat()} ({revoked.reason})",
             "a revoked certificate may never sign again; get a new one",
         )
     try:
@@ -79,13 +87,15 @@ def certificate_refusal(
         usable = False
     if not usable:
         return CertificateNotUsable(
-            f"{who} lacks key usage digitalSignature + nonRepudiation",
+            f"{who()} lacks key usage digitalSignature + nonRepudiation",
             "DIAN requires both (policy Regla-2); use a signing certificate",
         )
-    chain = build_chain(certificate, anchors=anchors, intermediates=intermediates, at=at)
+    if path is None:
+        path = chain_path(certificate, anchors=anchors, intermediates=intermediates)
+    chain = path.at(at)
     if not chain.trusted:
         return CertificateNotUsable(
-            f"{who} does not chain to a trusted CA: {chain.problem}",
+            f"{who()} does not chain to a trusted CA: {chain.problem}",
             "use a certificate from this CA, or give its CA with --trust",
         )
     for rule in extra_rules:
@@ -100,7 +110,9 @@ class Signer:
     """A loaded signing keystore plus the rules that decide whether it may sign.
 
     ``environment`` is the store the keystore came from (None for a keystore from elsewhere, which
-    then signs documents of either environment).
+    then signs documents of either environment). ``store_hint`` says, for a document of the other
+    environment, what to do instead (the caller knows how the keystore was chosen); by default it
+    points at the other environment's store.
     """
 
     keystore: Keystore
@@ -109,6 +121,8 @@ class Signer:
     environment: Environment | None = None
     revocation: RevocationLookup | None = None
     extra_rules: tuple[ExtraRule, ...] = field(default=())
+    store_hint: Callable[[Environment], str] | None = field(default=None, compare=False)
+    _path: list[ChainPath] = field(default_factory=list, init=False, repr=False, compare=False)
 
     @classmethod
     def from_keystore(
@@ -128,25 +142,36 @@ class Signer:
         """Raise :class:`CertificateNotUsable` if this keystore may not sign ``document`` at ``at``."""
         require_aware(at, "signing time")
         document_environment = document.environment if document is not None else None
-        if (self.environment is not None and document_environment is not None
+        if (self.environment is not None and document is not None and document_environment is not None
                 and self.environment is not document_environment):
+            hint = (self.store_hint or _other_store)(document_environment)
             raise CertificateNotUsable(
-                f"the document is for {document_environment.label} (ProfileExecutionID "
+                f"the document is for {document_environment.label} ({document.environment_field} "
                 f"{document_environment.profile_execution_id}) but {self.source} is from the "
                 f"{self.environment.label} store",
-                f"sign it with the {document_environment.label} keystore (--env {document_environment.value})",
+                hint,
             )
         problem = certificate_refusal(
             self.keystore.certificate, at=at, anchors=self.anchors, intermediates=self.keystore.chain,
             revocation=self.revocation, extra_rules=self.extra_rules,
             supplier_nit=document.supplier_nit if document is not None else None,
+            path=self._chain_path(),
         )
         if problem is not None:
             raise problem
 
+    def _chain_path(self) -> ChainPath:
+        """The keystore certificate's path to the anchors, found on first use (validity, revocation
+        and the other rules are still judged at every signature)."""
+        if not self._path:
+            self._path.append(
+                chain_path(self.keystore.certificate, anchors=self.anchors, intermediates=self.keystore.chain)
+            )
+        return self._path[0]
+
     def sign(
         self,
-        data: bytes,
+        document: bytes | UblDocument,
         *,
         signing_time: _dt.datetime,
         role: SignerRole | str = SignerRole.SUPPLIER,
@@ -155,15 +180,22 @@ class Signer:
     ) -> bytes:
         """Sign one UBL document: bytes in, signed bytes out (nothing is written anywhere).
 
+        ``document`` is the document's bytes, or a :class:`UblDocument` already read with
+        :meth:`UblDocument.from_bytes` (e.g. to choose the signer by its environment and supplier):
+        either way it is parsed, and checked for hostile XML, exactly once.
+
         Raises :class:`CertificateNotUsable` when the certificate may not sign, and the parsing
         errors of :func:`minica.signing.xades.sign_document` for bad documents.
         """
-        if not isinstance(data, (bytes, bytearray)):
-            raise TypeError("sign() takes the document as bytes")
-        document = UblDocument.from_bytes(bytes(data))
-        self.check(signing_time, document)
+        if isinstance(document, UblDocument):
+            parsed = document
+        elif isinstance(document, (bytes, bytearray)):
+            parsed = UblDocument.from_bytes(document)
+        else:
+            raise TypeError("sign() takes the document as bytes or a UblDocument")
+        self.check(signing_time, parsed)
         return sign_document(
-            bytes(data),
+            parsed,
             key=self.keystore.key,
             certificate=self.keystore.certificate,
             chain=self.keystore.chain if include_chain else (),
@@ -173,18 +205,18 @@ class Signer:
         )
 
 
-def document_environment(data: bytes) -> Environment | None:
-    """The environment a document names (ProfileExecutionID), parsed safely."""
-    return UblDocument.from_bytes(data).environment
+def _other_store(environment: Environment) -> str:
+    return f"sign it with a keystore from the {environment.label} store"
 
 
-def require_environment(value: Environment | None, fallback: Environment | None) -> Environment:
+def require_environment(document: UblDocument, fallback: Environment | None) -> Environment:
     """The environment to sign for: the document's, else the fallback, else an error."""
+    value = document.environment
     if value is not None:
         return value
     if fallback is not None:
         return fallback
     raise InvalidInput(
-        "the document has no cbc:ProfileExecutionID to say which environment it is for",
+        f"the document has no {document.environment_field} to say which environment it is for",
         "add it (1 producción, 2 habilitación) or choose with --env",
     )

@@ -102,15 +102,15 @@ def splice(data: bytes, codec: str, where: Target, fragment: str) -> bytes:
     """``data`` with ``fragment`` inserted relative to the target element.
 
     The fragment is encoded in the document's own encoding; characters that encoding cannot hold
-    become character references, which parse back to the same characters.
+    become character references, which parse back to the same characters. ``data`` is copied once,
+    into the result.
     """
     if codec.startswith(("utf-16", "utf-32")):
         return _splice_wide(data, codec, where, fragment)
     edit = _locate(data, _TOKEN_BYTES, _NAME_BYTES, where)
     encoded = fragment.encode(codec, errors="xmlcharrefreplace")
-    return b"".join(
-        (data[: edit.start], edit.before, encoded, edit.after, data[edit.end :])
-    )
+    view = memoryview(data)  # slices of a view share the input's memory: one copy, the output
+    return b"".join((view[: edit.start], edit.before, encoded, edit.after, view[edit.end :]))
 
 
 def _splice_wide(data: bytes, codec: str, where: Target, fragment: str) -> bytes:

@@ -5,16 +5,22 @@ This layer does the XML-DSig mechanics only; it does not decide whether a certif
 
 How it works, and why:
 
-* The document is parsed once. The signature (and the ``ext:UBLExtension`` around it, when one
-  must be created) is put into that tree where it will finally be, and every digest is computed
-  there: inclusive C14N pulls every ancestor's namespace declarations into the canonical form of
-  ``ds:KeyInfo``, ``xades:SignedProperties`` and ``ds:SignedInfo`` (profile §7).
+* The document is parsed once (by the caller, as a :class:`~minica.signing.document.UblDocument`,
+  or here from bytes). When an ``ext:UBLExtension`` must be created around the signature, it is
+  put into that tree where it will finally be while the document's digest is computed, and taken
+  out again, so the caller's tree is left as it was. The signature itself is never in the tree:
+  the enveloped transform leaves it out of the document's digest.
+* The three canonical forms the signature covers (``ds:KeyInfo``, ``xades:SignedProperties``,
+  ``ds:SignedInfo``) are written directly as text by :mod:`minica.signing.signature_markup`, with
+  the namespace declarations in scope at the signature's place: inclusive C14N pulls every
+  ancestor's declarations into each of them (profile §7).
 * The output is the *input's bytes* with the serialized signature spliced in at the right offset
   (:mod:`minica.signing.splice`), so encoding, XML declaration, BOM, CRLF and comments survive.
+  Those bytes are copied once, into the output, and never otherwise.
 * The spliced text declares ``xmlns:ds``/``xmlns:xades``/``xmlns:ext`` only where they are not
-  already in scope with the right URI; the copy put into the tree may carry them redundantly, which
-  inclusive C14N does not render, so the digested canonical bytes equal those a verifier computes
-  from the output.
+  already in scope with the right URI; the wrapper put into the tree may carry ``xmlns:ext``
+  redundantly, which inclusive C14N does not render, so the digested canonical bytes equal those a
+  verifier computes from the output.
 * No whitespace inside the signature: C14N keeps whitespace text, and DIAN advises against it
   (profile §8).
 """
@@ -23,15 +29,13 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import functools
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
-from xml.sax.saxutils import escape
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
@@ -41,8 +45,9 @@ from minica.signing import namespaces as ns
 from minica.signing import policy
 from minica.signing.document import SignatureSlot, SlotMode, UblDocument, Wrapper
 from minica.signing.policy import DigestAlgorithm, SignerRole
+from minica.signing.signature_markup import SIGNATURE_NAMESPACES, SignatureMarkup, canonical_namespaces
 from minica.signing.splice import codec_of, splice, target
-from minica.signing.xmlsafe import MAX_XML_BYTES, parse_xml
+from minica.signing.xmlsafe import MAX_XML_BYTES
 
 _NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
@@ -50,10 +55,8 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha384": hashes.SHA384,
     "sha512": hashes.SHA512,
 }
-_DECLARE = {"ds": ns.DS, "xades": ns.XADES}
 #: Above this size the document's canonical form is streamed into the hash (bounded memory).
 _STREAM_ABOVE = 2 * 1024 * 1024
-_FRAGMENT_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 
 
 class _Hasher:
@@ -68,7 +71,7 @@ class _Hasher:
 
 
 def sign_document(
-    data: bytes,
+    data: bytes | UblDocument,
     *,
     key: rsa.RSAPrivateKey,
     certificate: x509.Certificate,
@@ -81,67 +84,80 @@ def sign_document(
 ) -> bytes:
     """Sign a DIAN UBL document (or payroll document) with one enveloped XAdES-EPES signature.
 
-    Takes the unsigned document's bytes, the signer's RSA key and certificate, optionally the CA
+    Takes the unsigned document — its bytes, or a :class:`UblDocument` read with
+    :meth:`UblDocument.from_bytes` (then it is not parsed again, and ``max_bytes`` does not apply:
+    its checks ran when it was read) — the signer's RSA key and certificate, optionally the CA
     certificates above it (added to KeyInfo and SigningCertificate, issuing CA first), the signing
     time (timezone-aware; written in Colombian time, ``-05:00``, to the millisecond), the claimed
     role and the digest (sha256/384/512; the RSA signature uses the same hash).
 
     Returns the input bytes with the signature inserted where DIAN wants it; nothing else changes.
+    A given :class:`UblDocument`'s tree is left as it was.
 
     Raises HostileXml (DTD, entities, too large) before any work, MalformedXml (not XML, or not a
     DIAN document), InvalidInput (already signed; key not matching the certificate; bad Id),
-    TypeError / ValueError for wrong argument types or a naive time.
+    TypeError / ValueError for wrong argument types, a naive time, or a UblDocument without its
+    bytes.
     """
     _check_arguments(key, certificate, chain, role, digest, signing_time)
     sig_id = _signature_id(signature_id)
-    tree = parse_xml(data, max_bytes=max_bytes)
-    document = UblDocument.from_tree(tree, raw=bytes(data))
+    if isinstance(data, UblDocument):
+        document = data
+    else:
+        document = UblDocument.from_bytes(data, max_bytes=max_bytes)
+    raw = document.data
+    if raw is None:
+        raise ValueError("sign_document needs a UblDocument made by UblDocument.from_bytes (with its bytes)")
     slot = document.signature_slot()
+    tree = document.tree
     codec = codec_of(tree.docinfo.encoding)
     where = target(document.root, slot.anchor, slot.mode)
     scope: dict[Any, str] = (
         slot.anchor.getparent() if slot.mode is SlotMode.AFTER else slot.anchor
     ).nsmap
-
-    # 1. The wrapper, then the document digest (enveloped: everything but the ds:Signature).
     declare_ext = scope.get("ext") != ns.EXT
-    content = _insert_wrapper(slot)
-    if len(data) <= _STREAM_ABOVE:
+    declare = {p: uri for p, uri in SIGNATURE_NAMESPACES.items() if scope.get(p) != uri}
+    description = (
+        policy.POLICY_DESCRIPTION_NOMINA if document.kind.is_nomina else policy.POLICY_DESCRIPTION
+    )
+    markup = SignatureMarkup(sig_id, digest, certificate, chain, signing_time, role, description)
+
+    # The wrapper goes into the tree for the document digest, and out again afterwards; the
+    # signature never does (the enveloped transform leaves it out of that digest anyway).
+    content, undo = _insert_wrapper(slot)
+    try:
+        document_digest = _document_digest(tree, len(raw), digest)
+        in_scope = {**content.nsmap, **SIGNATURE_NAMESPACES}
+    finally:
+        undo()
+    namespaces = canonical_namespaces(in_scope)
+    digests = (
+        document_digest,
+        _digest(markup.key_info(namespaces, canonical=True), digest),
+        _digest(markup.signed_properties(namespaces, canonical=True), digest),
+    )
+    signed_info = markup.signed_info(digests, namespaces, canonical=True).encode("utf-8")
+    value = key.sign(signed_info, padding.PKCS1v15(), _HASHES[digest.name]())
+    fragment = _wrap(markup.signature(declare, digests, value), slot.wrapper, declare_ext)
+    return splice(raw, codec, where, fragment)
+
+
+def _document_digest(tree: etree._ElementTree, size: int, digest: DigestAlgorithm) -> str:
+    """The digest of the whole document's canonical form (without the signature: enveloped)."""
+    if size <= _STREAM_ABOVE:
         hashed = digest.new()
         hashed.update(etree.tostring(tree, method="c14n", exclusive=False, with_comments=False))
     else:  # big documents: stream the canonical form into the hash instead of holding it
         hasher = _Hasher(digest)
         tree.write_c14n(hasher, exclusive=False, with_comments=False)
         hashed = hasher.hash
-    document_digest = _b64(hashed.digest())
+    return _b64(hashed.digest())
 
-    # 2. The signature with everything but SignedInfo's digests, in place; then its digests.
-    declare = {p: uri for p, uri in _DECLARE.items() if scope.get(p) != uri}
-    description = (
-        policy.POLICY_DESCRIPTION_NOMINA if document.kind.is_nomina else policy.POLICY_DESCRIPTION
-    )
-    body = _Body(sig_id, digest, certificate, chain, signing_time, role, description)
-    parsed = etree.fromstring(
-        body.signature(_DECLARE, ("", "", ""), "").encode("utf-8"),
-        parser=_FRAGMENT_PARSER,
-    )
-    content.append(parsed)
-    key_info = parsed[2]
-    signed_props = parsed[3][0][0]
-    digests = (document_digest, _c14n_digest(key_info, digest), _c14n_digest(signed_props, digest))
-    signed_info = parsed[0]
-    for reference, digest_value in zip(
-        signed_info.iterchildren(f"{{{ns.DS}}}Reference"), digests, strict=True
-    ):
-        reference[-1].text = digest_value
 
-    # 3. The signature value over SignedInfo in place.
-    canonical = etree.tostring(signed_info, method="c14n", exclusive=False, with_comments=False)
-    value = key.sign(canonical, padding.PKCS1v15(), _HASHES[digest.name]())
-
-    fragment = body.signature(declare, digests, _b64(value))
-    fragment = _wrap(fragment, slot.wrapper, declare_ext)
-    return splice(bytes(data), codec, where, fragment)
+def _digest(canonical: str, digest: DigestAlgorithm) -> str:
+    hashed = digest.new()
+    hashed.update(canonical.encode("utf-8"))
+    return _b64(hashed.digest())
 
 
 def _check_arguments(
@@ -183,10 +199,11 @@ def _signature_id(given: str | None) -> str:
     return given
 
 
-def _insert_wrapper(slot: SignatureSlot) -> etree._Element:
-    """Create the extension elements in the tree; return the ExtensionContent to sign into."""
+def _insert_wrapper(slot: SignatureSlot) -> tuple[etree._Element, Callable[[], None]]:
+    """Create the extension elements in the tree; return the ExtensionContent the signature goes
+    into, and the function that takes the new elements out again."""
     if slot.wrapper is Wrapper.NONE:
-        return slot.anchor
+        return slot.anchor, lambda: None
     # The same elements the spliced text holds; a redundant xmlns:ext here is not rendered by C14N.
     nsmap = {"ext": ns.EXT}
     new = etree.Element(f"{{{ns.EXT}}}UBLExtension", nsmap=nsmap)
@@ -196,15 +213,23 @@ def _insert_wrapper(slot: SignatureSlot) -> etree._Element:
         outer.append(new)
         new = outer
     anchor = slot.anchor
+    tail = anchor.tail
     if slot.mode is SlotMode.APPEND:
         anchor.append(new)
     elif slot.mode is SlotMode.PREPEND:
         anchor.insert(0, new)
     else:
-        tail, anchor.tail = anchor.tail, None  # bytes: </anchor><new/>tail
+        anchor.tail = None  # bytes: </anchor><new/>tail
         anchor.addnext(new)
         new.tail = tail
-    return content
+
+    def remove() -> None:
+        parent = new.getparent()
+        if parent is not None:
+            parent.remove(new)  # takes its tail along
+        anchor.tail = tail
+
+    return content, remove
 
 
 def _wrap(signature: str, wrapper: Wrapper, declare_ext: bool) -> str:
@@ -222,95 +247,5 @@ def _wrap(signature: str, wrapper: Wrapper, declare_ext: bool) -> str:
     )
 
 
-def _c14n_digest(element: etree._Element, digest: DigestAlgorithm) -> str:
-    canonical = etree.tostring(element, method="c14n", exclusive=False, with_comments=False)
-    hashed = digest.new()
-    hashed.update(canonical)
-    return _b64(hashed.digest())
-
-
 def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
-
-
-def signing_time_text(value: _dt.datetime) -> str:
-    """``2026-11-22T10:15:30.123-05:00``: Colombian time with milliseconds (profile §6.1)."""
-    local = colombian(value)
-    return f"{local:%Y-%m-%dT%H:%M:%S}.{local.microsecond // 1000:03d}-05:00"
-
-
-@functools.lru_cache(maxsize=32)
-def _certificate_xml(certificate: x509.Certificate, digest: DigestAlgorithm) -> tuple[str, str]:
-    """(ds:X509Certificate, xades:Cert) for one certificate; cached, as a batch reuses one signer."""
-    der = certificate.public_bytes(serialization.Encoding.DER)
-    hashed = digest.new()
-    hashed.update(der)
-    method = f'<ds:DigestMethod Algorithm="{digest.digest_uri}"/>'
-    cert = (
-        f"<xades:Cert><xades:CertDigest>{method}<ds:DigestValue>{_b64(hashed.digest())}"
-        "</ds:DigestValue></xades:CertDigest><xades:IssuerSerial><ds:X509IssuerName>"
-        f"{escape(certificate.issuer.rfc4514_string())}</ds:X509IssuerName><ds:X509SerialNumber>"
-        f"{certificate.serial_number}</ds:X509SerialNumber></xades:IssuerSerial></xades:Cert>"
-    )
-    return f"<ds:X509Certificate>{_b64(der)}</ds:X509Certificate>", cert
-
-
-class _Body:
-    """The serialized ds:Signature, built as text so we know its exact bytes."""
-
-    def __init__(
-        self,
-        sig_id: str,
-        digest: DigestAlgorithm,
-        certificate: x509.Certificate,
-        chain: Sequence[x509.Certificate],
-        signing_time: _dt.datetime,
-        role: SignerRole,
-        description: str,
-    ) -> None:
-        self.sig_id = sig_id
-        self.digest = digest
-        certs = [_certificate_xml(c, digest) for c in (certificate, *chain)]
-        key_info = "".join(x509_certificate for x509_certificate, _ in certs)
-        self.key_info = (
-            f'<ds:KeyInfo Id="{sig_id}-keyinfo"><ds:X509Data>{key_info}</ds:X509Data></ds:KeyInfo>'
-        )
-        cert_parts = [cert for _, cert in certs]
-        method = f'<ds:DigestMethod Algorithm="{digest.digest_uri}"/>'
-        self.object = (
-            f'<ds:Object><xades:QualifyingProperties Target="#{sig_id}">'
-            f'<xades:SignedProperties Id="{sig_id}-signedprops"><xades:SignedSignatureProperties>'
-            f"<xades:SigningTime>{signing_time_text(signing_time)}</xades:SigningTime>"
-            f"<xades:SigningCertificate>{''.join(cert_parts)}</xades:SigningCertificate>"
-            "<xades:SignaturePolicyIdentifier><xades:SignaturePolicyId><xades:SigPolicyId>"
-            f"<xades:Identifier>{policy.POLICY_V2}</xades:Identifier>"
-            f"<xades:Description>{escape(description)}</xades:Description></xades:SigPolicyId>"
-            f"<xades:SigPolicyHash>{method}<ds:DigestValue>{digest.policy_hash}</ds:DigestValue>"
-            "</xades:SigPolicyHash></xades:SignaturePolicyId></xades:SignaturePolicyIdentifier>"
-            "<xades:SignerRole><xades:ClaimedRoles>"
-            f"<xades:ClaimedRole>{escape(role.value)}</xades:ClaimedRole>"
-            "</xades:ClaimedRoles></xades:SignerRole>"
-            "</xades:SignedSignatureProperties></xades:SignedProperties>"
-            "</xades:QualifyingProperties></ds:Object>"
-        )
-
-    def signature(self, declare: dict[str, str], digests: Sequence[str], value: str) -> str:
-        """The whole ds:Signature with the given namespace declarations, digests and value."""
-        sig_id = self.sig_id
-        xmlns = "".join(f' xmlns:{p}="{uri}"' for p, uri in declare.items())
-        method = f'<ds:DigestMethod Algorithm="{self.digest.digest_uri}"/>'
-        doc, key_info, props = digests
-        return (
-            f'<ds:Signature{xmlns} Id="{sig_id}"><ds:SignedInfo>'
-            f'<ds:CanonicalizationMethod Algorithm="{ns.C14N}"/>'
-            f'<ds:SignatureMethod Algorithm="{self.digest.signature_uri}"/>'
-            f'<ds:Reference Id="{sig_id}-ref0" URI=""><ds:Transforms>'
-            f'<ds:Transform Algorithm="{ns.ENVELOPED}"/></ds:Transforms>'
-            f"{method}<ds:DigestValue>{doc}</ds:DigestValue></ds:Reference>"
-            f'<ds:Reference URI="#{sig_id}-keyinfo">'
-            f"{method}<ds:DigestValue>{key_info}</ds:DigestValue></ds:Reference>"
-            f'<ds:Reference Type="{ns.SIGNED_PROPERTIES_TYPE}" URI="#{sig_id}-signedprops">'
-            f"{method}<ds:DigestValue>{props}</ds:DigestValue></ds:Reference>"
-            f'</ds:SignedInfo><ds:SignatureValue Id="{sig_id}-sigvalue">{value}</ds:SignatureValue>'
-            f"{self.key_info}{self.object}</ds:Signature>"
-        )
