@@ -62,6 +62,22 @@ def json_option(func: F) -> F:
     )(func)
 
 
+def verbose_option(help_text: str) -> Callable[[F], F]:
+    """``--verbose``/``-v`` on a subcommand, same as the global flag; ``help_text`` says what it
+    shows there."""
+
+    def set_verbose(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value:
+            app(ctx).verbose = True
+
+    def decorate(func: F) -> F:
+        return click.option(
+            "--verbose", "-v", "verbose", is_flag=True, expose_value=False, callback=set_verbose, help=help_text,
+        )(func)
+
+    return decorate
+
+
 def interactive() -> bool:
     """Whether a person is at the keyboard (a prompt makes sense)."""
     return sys.stdin.isatty()

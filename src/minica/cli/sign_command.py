@@ -1,4 +1,12 @@
-"""``minica sign``: XAdES-EPES signatures with a stored certificate, one file or a folder."""
+"""``minica sign``: XAdES-EPES signatures with a stored certificate, one file or a folder.
+
+A batch (a folder, or several files) shows a progress bar on a terminal and then one summary line;
+``--verbose`` also lists every file. Outputs minica names itself (``NAME.signed.xml`` beside each
+input, or the input's name in ``--out-dir``) are never replaced unless ``--force``;
+``--skip-existing`` signs only the documents without one, which resumes an interrupted batch.
+``-o FILE`` names one output and replaces it. Ctrl-C stops a batch after the documents in progress
+and says how many were signed; nothing is left half-written.
+"""
 
 from __future__ import annotations
 
@@ -6,20 +14,34 @@ import sys
 from pathlib import Path
 
 import click
+from cryptography import x509
 
-from minica.cli.check_command import load_anchors
-from minica.cli.context import AppContext, at_option, json_option, pass_app, password_file_option, store_password
+from minica.cli.context import (
+    AppContext,
+    at_option,
+    json_option,
+    pass_app,
+    password_file_option,
+    store_password,
+    verbose_option,
+)
 from minica.environment import Environment
-from minica.errors import InvalidInput
-from minica.signing.batch import SignJob, SignOutcome, SignSettings, pem_of, sign_many
+from minica.errors import InvalidInput, RefusedOperation
+from minica.signing.batch import BatchInterrupted, SignJob, SignOutcome, SignSettings, pem_of, sign_many
 from minica.signing.policy import SignerRole, digest_algorithm
 from minica.signing.selection import Selection
 
 SIGNED_SUFFIX = ".signed.xml"
 
 
-def plan_jobs(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None) -> list[SignJob]:
-    """Expand folders to their ``*.xml`` files and decide where each signed file goes."""
+def plan_jobs(
+    inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, *, force: bool = False
+) -> list[SignJob]:
+    """Expand folders to their ``*.xml`` files and decide where each signed file goes.
+
+    ``-o`` names the one output (replaced if it exists); the outputs minica names are replaced only
+    with ``force``.
+    """
     files: list[Path] = []
     for path in inputs:
         if path.is_dir():
@@ -39,15 +61,36 @@ def plan_jobs(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | Non
         target = (out_dir / path.name) if out_dir else path.with_name(path.stem + SIGNED_SUFFIX)
         if target.resolve() == path.resolve():
             raise InvalidInput(f"signing {path} would overwrite it", "choose another --out-dir")
-        jobs.append(SignJob(path, target))
+        jobs.append(SignJob(path, target, replace=force))
     return jobs
+
+
+def existing_outputs(jobs: list[SignJob], *, skip: bool) -> tuple[list[SignJob], list[SignJob]]:
+    """(jobs to run, jobs skipped): with ``skip`` those whose output exists are left out; without
+    it an output that exists and may not be replaced refuses the whole batch, before any work."""
+    present = [job for job in jobs if job.target.exists()]
+    if skip:
+        return [job for job in jobs if not job.target.exists()], present
+    blocking = [job for job in present if not job.replace]
+    if blocking:
+        more = f" and {len(blocking) - 1} more" if len(blocking) > 1 else ""
+        raise RefusedOperation(
+            f"{blocking[0].target}{more} already exist{'s' if len(blocking) == 1 else ''}"
+            f" ({len(blocking)} of the {len(jobs)} signed files)",
+            "add --force to replace them, or --skip-existing to sign only the documents without one",
+        )
+    return jobs, []
 
 
 @click.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Signed file (one input).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Signed file (one input); replaced if it exists.")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the signed files (default: beside each input, as NAME.signed.xml).")
+@click.option("--force", is_flag=True, help="Replace signed files that already exist.")
+@click.option("--skip-existing", is_flag=True,
+              help="Sign only the documents whose signed file does not exist yet (resume a batch).")
 @click.option("--nit", help="Sign with this NIT's newest valid certificate (default: the document's supplier).")
 @click.option("--serial", help="Sign with this certificate (serial in hex).")
 @click.option("--store", type=click.Path(dir_okay=False, path_type=Path), help="A .p12/.pfx from anywhere.")
@@ -61,24 +104,28 @@ def plan_jobs(inputs: tuple[Path, ...], output: Path | None, out_dir: Path | Non
 @password_file_option
 @at_option
 @json_option
+@verbose_option("List every signed file (a batch prints a summary), and tracebacks on errors.")
 @pass_app
 def sign(
-    app: AppContext, inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, nit: str | None,
-    serial: str | None, store: Path | None, env: str | None, role: str, digest: str, trust: tuple[Path, ...],
-    with_chain: bool, jobs: int | None, password_file: Path | None,
+    app: AppContext, inputs: tuple[Path, ...], output: Path | None, out_dir: Path | None, force: bool,
+    skip_existing: bool, nit: str | None, serial: str | None, store: Path | None, env: str | None, role: str,
+    digest: str, trust: tuple[Path, ...], with_chain: bool, jobs: int | None, password_file: Path | None,
 ) -> None:
     """Sign UBL documents (files or folders) with DIAN's XAdES-EPES profile.
 
     Only a valid stored certificate signs: within its validity at the signing time (--at), not
     revoked, with signing key usage, chaining to this CA (or --trust), from the store of the
     document's environment. Exit status 2 if a document is unreadable or malformed, else 1 if any was
-    refused; the others are still signed.
+    refused; the others are still signed. Existing signed files are kept (exit status 1) unless
+    --force or --skip-existing; Ctrl-C stops after the documents in progress (exit status 130).
     """
     if output is not None and out_dir is not None:
         raise InvalidInput("-o and --out-dir exclude each other", "use one")
+    if force and skip_existing:
+        raise InvalidInput("--force and --skip-existing exclude each other", "replace them all, or skip them")
     selection = Selection(serial=serial, nit=nit, store=store,
                           environment=Environment.parse(env) if env else None)
-    planned = plan_jobs(inputs, output, out_dir)
+    planned, skipped = existing_outputs(plan_jobs(inputs, output, out_dir, force=force), skip=skip_existing)
     settings = SignSettings(
         home_root=app.home.root,
         password=store_password(password_file, confirm=False).encode("utf-8"),
@@ -86,32 +133,81 @@ def sign(
         signing_time=app.clock.now(),
         role=SignerRole.parse(role),
         digest=digest_algorithm(digest),
-        trust_pem=pem_of(load_anchors(trust)),
+        trust_pem=pem_of(_anchors(trust)),
         include_chain=with_chain,
     )
     show_bar = sys.stderr.isatty() and len(planned) > 1 and not app.json
+    interrupted = False
     with click.progressbar(length=len(planned), label="signing", file=sys.stderr,
                            hidden=not show_bar) as bar:
         def advance(_outcome: SignOutcome) -> None:
             bar.update(1)
 
-        outcomes = sign_many(planned, settings, workers=jobs, on_done=advance)
-    failed = [o for o in outcomes if not o.ok]
-    app.emit(
-        {"signed": [{"input": str(o.job.source), "output": str(o.job.target)} for o in outcomes if o.ok],
-         "failed": [{"input": str(o.job.source), "error": o.error} for o in failed]},
-        lambda: _print(outcomes),
-    )
-    if failed:  # the worst failure decides: bad input (2) over a refusal (1)
-        click.get_current_context().exit(max(o.exit_code for o in failed))
+        try:
+            outcomes = sign_many(planned, settings, workers=jobs, on_done=advance) if planned else []
+        except BatchInterrupted as stopped:
+            outcomes, interrupted = stopped.outcomes, True
+    report = _Report(outcomes, skipped, len(planned), interrupted, batch=len(planned) + len(skipped) > 1)
+    app.emit(report.json(), lambda: report.print(verbose=app.verbose))
+    if interrupted:
+        click.get_current_context().exit(130)
+    if report.failed:  # the worst failure decides: bad input (2) over a refusal (1)
+        click.get_current_context().exit(max(o.exit_code for o in report.failed))
 
 
-def _print(outcomes: list[SignOutcome]) -> None:
-    for outcome in outcomes:
-        if outcome.ok:
-            click.echo(f"signed  {outcome.job.source} → {outcome.job.target}")
-        else:
-            click.echo(f"error: {outcome.job.source}: {outcome.error}", err=True)
-    failed = sum(not o.ok for o in outcomes)
-    if len(outcomes) > 1:
-        click.echo(f"{len(outcomes) - failed} signed, {failed} failed")
+def _anchors(trust: tuple[Path, ...]) -> list[x509.Certificate]:
+    if not trust:
+        return []
+    from minica.cli.check_command import load_anchors  # only with --trust: it imports the checker
+
+    return list(load_anchors(trust))
+
+
+class _Report:
+    """What a run did: signed, failed, skipped, and whether Ctrl-C stopped it."""
+
+    def __init__(self, outcomes: list[SignOutcome], skipped: list[SignJob], planned: int, interrupted: bool,
+                 *, batch: bool) -> None:
+        self.outcomes, self.skipped, self.planned = outcomes, skipped, planned
+        self.interrupted, self.batch = interrupted, batch
+        self.signed = [o for o in outcomes if o.ok]
+        self.failed = [o for o in outcomes if not o.ok]
+
+    def json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "signed": [{"input": str(o.job.source), "output": str(o.job.target)} for o in self.signed],
+            "failed": [{"input": str(o.job.source), "error": o.error} for o in self.failed],
+            "skipped": [{"input": str(j.source), "output": str(j.target)} for j in self.skipped],
+        }
+        if self.interrupted:
+            data["interrupted"] = True
+            data["not_started"] = self.planned - len(self.outcomes)
+        return data
+
+    def print(self, *, verbose: bool) -> None:
+        """Errors always; each signed file for one document or with --verbose; then a summary."""
+        for outcome in self.outcomes:
+            if not outcome.ok:
+                click.echo(f"error: {outcome.job.source}: {outcome.error}", err=True)
+            elif verbose or not self.batch:
+                click.echo(f"signed  {outcome.job.source} → {outcome.job.target}")
+        if verbose:
+            for job in self.skipped:
+                click.echo(f"skipped {job.source} ({job.target} exists)")
+        if self.batch or self.skipped:
+            click.echo(self.summary())
+        if self.interrupted:
+            left = self.planned - len(self.outcomes)
+            click.echo(
+                f"error: interrupted after {len(self.outcomes)} of {self.planned} documents "
+                f"({len(self.signed)} signed; nothing half-written) — run the same command with "
+                f"--skip-existing to sign the other {left}", err=True,
+            )
+
+    def summary(self) -> str:
+        parts = [f"{len(self.signed)} signed", f"{len(self.failed)} failed"]
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped (already signed)")
+        folders = sorted({str(o.job.target.parent) for o in self.signed})
+        where = f" → {folders[0]}" if len(folders) == 1 and len(self.signed) > 1 else ""
+        return ", ".join(parts) + where

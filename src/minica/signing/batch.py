@@ -4,6 +4,11 @@ Each worker process opens the keystores once (the password reaches workers throu
 initializer, in memory only) and signs its share; every file is written atomically, so a failed
 document leaves no output at all. Workers die with the command (:mod:`minica.children`), even when it
 is killed with SIGKILL.
+
+Ctrl-C (SIGINT, which the terminal sends to the workers too) is the parent's to handle: workers
+ignore it and finish the documents they have started, no new one starts, and :func:`sign_many`
+raises :class:`BatchInterrupted` with every outcome so far. A second Ctrl-C stops without waiting;
+whatever a killed worker left half-written is removed by the next run (``remove_stale_temporaries``).
 """
 
 from __future__ import annotations
@@ -11,10 +16,11 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import signal
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -27,14 +33,30 @@ from minica.signing.selection import HomeSigners, Selection
 from minica.storage.files import atomic_write, temporary_target
 from minica.storage.home import Home
 
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
 #: Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 8
 
 
 @dataclass(frozen=True)
 class SignJob:
+    """Sign ``source`` into ``target``; an existing ``target`` is replaced only when ``replace``."""
+
     source: Path
     target: Path
+    replace: bool = True
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a batch: ``outcomes`` are the documents finished (signed or failed), in the
+    jobs' order, out of ``total``; no other file was written or half-written."""
+
+    def __init__(self, outcomes: list[SignOutcome], total: int) -> None:
+        super().__init__(f"interrupted after {len(outcomes)} of {total} documents")
+        self.outcomes = outcomes
+        self.total = total
 
 
 @dataclass(frozen=True)
@@ -79,12 +101,15 @@ def sign_one(job: SignJob, settings: SignSettings, signers: HomeSigners) -> Sign
     except OSError as exc:
         return SignOutcome(job, f"cannot read {job.source}: {exc.strerror}", 2)
     try:
-        signer = signers.for_document(UblDocument.from_bytes(data))
-        signed = signer.sign(data, signing_time=settings.signing_time, role=settings.role,
+        document = UblDocument.from_bytes(data)  # the one parse: it picks the signer and is signed
+        signer = signers.for_document(document)
+        signed = signer.sign(document, signing_time=settings.signing_time, role=settings.role,
                              digest=settings.digest, include_chain=settings.include_chain)
-        atomic_write(job.target, signed, mode=0o644)
+        atomic_write(job.target, signed, mode=0o644, exclusive=not job.replace)
     except MinicaError as exc:
         return SignOutcome(job, str(exc), exc.exit_code)
+    except FileExistsError:
+        return SignOutcome(job, f"{job.target} already exists — replace it with --force", 1)
     except OSError as exc:
         return SignOutcome(job, f"cannot write {job.target}: {exc.strerror}", 1)
     return SignOutcome(job)
@@ -97,12 +122,14 @@ _worker: tuple[SignSettings, HomeSigners] | None = None
 def _init_worker(settings: SignSettings, parent_pid: int) -> None:
     global _worker
     die_with_parent(parent_pid)  # a killed `minica sign DIR` must not leave workers holding its keys
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it decides what stops
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked while the pool forked us
     _worker = (settings, settings.signers())
 
 
-def _work(job: SignJob) -> SignOutcome:
+def _work(jobs: Sequence[SignJob]) -> list[SignOutcome]:
     assert _worker is not None
-    return sign_one(job, *_worker)
+    return [sign_one(job, *_worker) for job in jobs]
 
 
 def sign_many(
@@ -112,14 +139,29 @@ def sign_many(
     workers: int | None = None,
     on_done: Callable[[SignOutcome], None] | None = None,
 ) -> list[SignOutcome]:
-    """Sign ``jobs``, in parallel when there are many; outcomes in the jobs' order."""
+    """Sign ``jobs``, in parallel when there are many; outcomes in the jobs' order.
+
+    ``on_done`` sees each outcome as it comes (in order). Raises :class:`BatchInterrupted` on
+    Ctrl-C, after the documents in progress are finished.
+    """
     count = workers or os.cpu_count() or 1
     remove_stale_temporaries(jobs)
     outcomes: list[SignOutcome] = []
-    for outcome in _run(jobs, settings, count):
+
+    def done(outcome: SignOutcome) -> None:
         outcomes.append(outcome)
         if on_done:
             on_done(outcome)
+
+    try:
+        if count <= 1 or len(jobs) < PARALLEL_THRESHOLD:
+            signers = settings.signers()
+            for job in jobs:
+                done(sign_one(job, settings, signers))
+        else:
+            _sign_in_pool(jobs, settings, count, done)
+    except KeyboardInterrupt:
+        raise BatchInterrupted(outcomes, len(jobs)) from None
     return outcomes
 
 
@@ -139,13 +181,46 @@ def remove_stale_temporaries(jobs: Sequence[SignJob]) -> None:
                     os.unlink(entry.path)
 
 
-def _run(jobs: Sequence[SignJob], settings: SignSettings, workers: int) -> Iterator[SignOutcome]:
-    if workers <= 1 or len(jobs) < PARALLEL_THRESHOLD:
-        signers = settings.signers()
-        for job in jobs:
-            yield sign_one(job, settings, signers)
-        return
-    chunk = max(1, min(64, len(jobs) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=(settings, os.getpid())) as pool:
-        yield from pool.map(_work, jobs, chunksize=chunk)
+def _sign_in_pool(
+    jobs: Sequence[SignJob], settings: SignSettings, workers: int, done: Callable[[SignOutcome], None]
+) -> None:
+    """Sign in ``workers`` processes, chunk by chunk, reporting outcomes in order to ``done``."""
+    from concurrent.futures import ProcessPoolExecutor  # here: one file never pays for importing it
+
+    size = max(1, min(64, len(jobs) // (workers * 8)))
+    # The workers are forked inside submit(): with SIGINT blocked, so none dies of a Ctrl-C before
+    # its initializer ignores it. A Ctrl-C meanwhile is delivered to this process on unblocking.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(settings, os.getpid()))
+    futures: list[Future[list[SignOutcome]]] = []
+    reported = [0] * ((len(jobs) + size - 1) // size)  # outcomes of each chunk handed to done()
+    wait = True
+    try:
+        try:
+            futures += (pool.submit(_work, jobs[i : i + size]) for i in range(0, len(jobs), size))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        _report(futures, reported, done)
+    except KeyboardInterrupt:
+        for future in futures:  # chunks not started never start
+            future.cancel()
+        try:
+            _report(futures, reported, done)  # the documents in progress, finished meanwhile
+        except KeyboardInterrupt:  # a second Ctrl-C: stop now (the workers die with us)
+            wait = False
+        raise
+    finally:
+        pool.shutdown(wait=wait, cancel_futures=True)
+
+
+def _report(
+    futures: Sequence[Future[list[SignOutcome]]], reported: list[int], done: Callable[[SignOutcome], None]
+) -> None:
+    """Hand ``done`` the outcomes of each chunk in order, those it has not had yet; cancelled
+    chunks (never started) have none."""
+    for index, future in enumerate(futures):
+        if future.cancelled():
+            continue
+        for outcome in future.result()[reported[index] :]:
+            reported[index] += 1
+            done(outcome)
