@@ -1,6 +1,6 @@
-"""The pages' defences, with a plain HTTP client (no browser): CSRF on every form, sessions that
-only open their own request, the operator's token, cookie flags, sign-in limits, bounded uploads,
-the keystore checks of "Adicionar certificado", and nothing secret in URLs or logs."""
+"""The pages' defences, with a plain HTTP client against the real server (no browser): CSRF on every
+form, sessions that only open their own request, the operator's token, cookie flags, sign-in limits,
+bounded uploads, the keystore checks of "Adicionar certificado", and nothing secret in URLs or logs."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import base64
 import json
 import logging
 import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx2 as httpx
 import pytest
 from starlette.routing import Route
-from starlette.testclient import TestClient
 from support import NOW, PASSWORD, REQUEST_FORM
-from web_support import TOKEN, complete_request, welcome_password
+from web_support import TOKEN, Served, complete_request, serve, welcome_password
 
-from minica.ca.hierarchy import Authority
 from minica.ca.issuance import IssueRequest, issue_certificate
 from minica.ca.requests import outbox, process
 from minica.clock import FixedClock
@@ -33,18 +33,27 @@ OTHER_FORM = {**REQUEST_FORM, "nit": "800197268-4", "razon_social": "OTRA EMPRES
               "email": "otra@otra.example.co"}  # fmt: skip
 
 
-def _client(home: Home, when: Any = NOW) -> TestClient:
-    return TestClient(create_app(ServerSettings(home=home, clock=FixedClock(when), token=TOKEN, workers=1)),
-                      follow_redirects=False)  # fmt: skip
+@pytest.fixture
+def clients(site: Served) -> Iterator[Callable[..., httpx.Client]]:
+    """New browsers-without-a-browser (each its own cookie jar) on the site, or on another server."""
+    opened: list[httpx.Client] = []
+
+    def make(url: str = site.url, cookies: dict[str, str] | None = None) -> httpx.Client:
+        opened.append(httpx.Client(base_url=url, follow_redirects=False, cookies=cookies, timeout=60))
+        return opened[-1]
+
+    yield make
+    for client in opened:
+        client.close()
 
 
-def csrf(client: TestClient, path: str = "/dian") -> str:
+def csrf(client: httpx.Client, path: str = "/dian") -> str:
     match = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
     assert match
     return match.group(1)
 
 
-def sign_in_everywhere(client: TestClient, home: Home, radicado: str) -> None:
+def sign_in_everywhere(client: httpx.Client, home: Home, radicado: str) -> None:
     accounts.register(home, NOW, nit=REQUEST_FORM["nit"], razon_social=REQUEST_FORM["razon_social"],
                       email=REQUEST_FORM["email"], password=DIAN_PASSWORD, confirmation=DIAN_PASSWORD)  # fmt: skip
     token = csrf(client)
@@ -55,8 +64,10 @@ def sign_in_everywhere(client: TestClient, home: Home, radicado: str) -> None:
         assert client.post(path, data={**form, "csrf": token}).status_code == 303, path
 
 
-def page_posts(client: TestClient) -> list[str]:
-    inner: Any = client.app
+def page_posts(home: Home) -> list[str]:
+    app = create_app(ServerSettings(home=home, clock=FixedClock(NOW), token=TOKEN, workers=1))
+    app.close()
+    inner: Any = app
     while not hasattr(inner, "routes"):
         inner = inner.app
     return [route.path for route in inner.routes
@@ -64,12 +75,12 @@ def page_posts(client: TestClient) -> list[str]:
             and ".svc" not in route.path]  # fmt: skip
 
 
-def test_every_form_is_refused_without_its_csrf_token(home: Home, authority: Authority) -> None:
+def test_every_form_is_refused_without_its_csrf_token(home: Home, clients: Callable[..., httpx.Client]) -> None:
     radicado = complete_request(home, FixedClock(NOW), REQUEST_FORM, PASSWORD, PLATFORM_PASSWORD)
-    client = _client(home)
+    client = clients()
     sign_in_everywhere(client, home, radicado)
     token = csrf(client)
-    posts = page_posts(client)
+    posts = page_posts(home)
     assert len(posts) >= 20, posts
     for path in posts:
         url = path.replace("{radicado}", radicado).replace("{name}", "solicitante").replace("{serial}", "1")
@@ -79,17 +90,17 @@ def test_every_form_is_refused_without_its_csrf_token(home: Home, authority: Aut
             if reply.status_code == 403:
                 assert "CSRF" in reply.text
     # Another browser (no cookie) with a token copied from this page is refused too.
-    stranger = _client(home)
+    stranger = clients()
     assert stranger.post("/operador/solicitudes/" + radicado + "/aprobar", data={"csrf": token}).status_code == 401
     assert stranger.post("/dian/registro", data={"csrf": token}).status_code == 403
     assert process.summary(home, FixedClock(NOW), radicado)["status"] == "completa"  # nothing happened
 
 
-def test_a_platform_user_sees_their_own_request_and_no_other(home: Home, authority: Authority) -> None:
+def test_a_platform_user_sees_their_own_request_and_no_other(home: Home, clients: Callable[..., httpx.Client]) -> None:
     clock = FixedClock(NOW)
     mine = process.file_form(home, clock, REQUEST_FORM, PASSWORD, PASSWORD)
     other = process.file_form(home, clock, OTHER_FORM, PASSWORD, PASSWORD)
-    client = _client(home)
+    client = clients()
     token = csrf(client, "/plataforma")
     sign_in = {"csrf": token, "user": mine.platform_user, "password": welcome_password(home, mine.radicado)}
     # My user and password do not open the other request.
@@ -111,7 +122,7 @@ def test_a_platform_user_sees_their_own_request_and_no_other(home: Home, authori
     # The DIAN inbox of one company never lists another's e-mails.
     accounts.register(home, NOW, nit=OTHER_FORM["nit"], razon_social=OTHER_FORM["razon_social"],
                       email=OTHER_FORM["email"], password=DIAN_PASSWORD, confirmation=DIAN_PASSWORD)  # fmt: skip
-    dian = _client(home)
+    dian = clients()
     assert dian.post("/dian/ingreso", data={"csrf": csrf(dian), "nit": OTHER_FORM["nit"],
                                             "password": DIAN_PASSWORD}).status_code == 303  # fmt: skip
     inbox = dian.get("/dian/notificaciones").text
@@ -121,9 +132,9 @@ def test_a_platform_user_sees_their_own_request_and_no_other(home: Home, authori
     assert my_emails and all(dian.get(f"/dian/notificaciones/{n}").status_code == 404 for n in my_emails)
 
 
-def test_the_operator_pages_refuse_without_the_token(home: Home, authority: Authority) -> None:
+def test_the_operator_pages_refuse_without_the_token(home: Home, clients: Callable[..., httpx.Client]) -> None:
     radicado = complete_request(home, FixedClock(NOW), REQUEST_FORM, PASSWORD, PLATFORM_PASSWORD)
-    client = _client(home)
+    client = clients()
     for path in ("/operador/solicitudes", f"/operador/solicitudes/{radicado}", "/operador/correos",
                  "/operador/correos/1", "/operador/certificados", f"/operador/solicitudes/{radicado}/documentos/1",
                  f"/operador/solicitudes?token={TOKEN}"):  # fmt: skip
@@ -134,16 +145,16 @@ def test_the_operator_pages_refuse_without_the_token(home: Home, authority: Auth
     assert client.post("/operador/ingreso", data={"csrf": token, "token": TOKEN}).status_code == 303
     assert client.get(f"/operador/solicitudes/{radicado}").status_code == 200
     # A server with another token signs the operator out (the cookie proves the old token only).
-    other = TestClient(create_app(ServerSettings(home=home, clock=FixedClock(NOW), token="another-token-0123456789")),
-                       cookies=dict(client.cookies))  # fmt: skip
-    assert other.get("/operador/solicitudes").status_code == 401
+    with serve(home, FixedClock(NOW), token="another-token-0123456789") as another:
+        other = clients(another.url, cookies=dict(client.cookies))
+        assert other.get("/operador/solicitudes").status_code == 401
     assert TOKEN not in client.cookies["minica_sesion"]
 
 
 def test_the_session_cookie_is_httponly_samesite_strict_and_sign_in_is_rate_limited(
-    home: Home, authority: Authority
+    clients: Callable[..., httpx.Client]
 ) -> None:
-    client = _client(home)
+    client = clients()
     reply = client.get("/operador")
     cookie = reply.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
@@ -157,11 +168,11 @@ def test_the_session_cookie_is_httponly_samesite_strict_and_sign_in_is_rate_limi
 
 
 def test_uploads_are_bounded_and_nothing_secret_reaches_the_log(
-    home: Home, authority: Authority, caplog: pytest.LogCaptureFixture
+    home: Home, clients: Callable[..., httpx.Client], caplog: pytest.LogCaptureFixture
 ) -> None:
     radicado = complete_request(home, FixedClock(NOW), REQUEST_FORM, PASSWORD, PLATFORM_PASSWORD)
     process.reject(home, FixedClock(NOW), radicado, "RUT ilegible")
-    client = _client(home)
+    client = clients()
     with caplog.at_level(logging.INFO, logger="minica.server"):
         token = csrf(client, "/plataforma")
         user = process.load(home, FixedClock(NOW), radicado)[1]["platform_user"]
@@ -178,7 +189,7 @@ def test_uploads_are_bounded_and_nothing_secret_reaches_the_log(
 
 
 def test_adicionar_certificado_checks_the_keystore_and_never_keeps_its_password(
-    home: Home, authority: Authority, clock: FixedClock
+    home: Home, clock: FixedClock, clients: Callable[..., httpx.Client]
 ) -> None:
     nit = Nit.parse(REQUEST_FORM["nit"])
     good = issue_certificate(home, IssueRequest(nit, "ACME S.A.S.", profile="andes"), store_password=PASSWORD.encode(),
@@ -188,7 +199,7 @@ def test_adicionar_certificado_checks_the_keystore_and_never_keeps_its_password(
                                 store_password=PASSWORD.encode(), clock=clock)  # fmt: skip
     other = issue_certificate(home, IssueRequest(Nit.parse(OTHER_FORM["nit"]), "OTRA S.A.S."),
                               store_password=PASSWORD.encode(), clock=clock)  # fmt: skip
-    client = _client(home)
+    client = clients()
     accounts.register(home, NOW, nit=REQUEST_FORM["nit"], razon_social="ACME S.A.S.", email="a@acme.example.co",
                       password=DIAN_PASSWORD, confirmation=DIAN_PASSWORD)  # fmt: skip
     token = csrf(client)

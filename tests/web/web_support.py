@@ -4,6 +4,7 @@ loopback at a fixed clock, and a headless Chromium (Debian's, driven by Selenium
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import sys
@@ -44,10 +45,11 @@ class Served:
 
 
 @contextlib.contextmanager
-def serve(home: Home, clock: Clock, *, port: int | None = None, workers: int = 1) -> Iterator[Served]:
+def serve(home: Home, clock: Clock, *, port: int | None = None, workers: int = 1,
+          token: str = TOKEN) -> Iterator[Served]:
     """``minica serve``'s app over ``home`` at ``clock``, on 127.0.0.1 and ``port`` (default a free
     one), in a thread."""
-    app = create_app(ServerSettings(home=home, clock=clock, token=TOKEN, workers=workers))
+    app = create_app(ServerSettings(home=home, clock=clock, token=token, workers=workers))
     port = port or free_port()
     try:
         with running(app, port):
@@ -65,7 +67,10 @@ def chromium(profile: Path) -> webdriver.Chrome:
     for arg in CHROMIUM_ARGS:
         options.add_argument(arg)
     options.add_argument(f"--user-data-dir={profile}")
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    # The browser keeps the machine's own clock: the pages use the server's fixed clock, and Chromium
+    # does not start under the shifted run's libfaketime (see scripts/test.sh).
+    clean = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER, env=clean), options=options)
     driver.set_page_load_timeout(WAIT)
     driver.set_script_timeout(WAIT)
     return driver
