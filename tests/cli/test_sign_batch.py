@@ -14,12 +14,12 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lxml import etree
+from parse_counter import count_parses
 from support import NOW, PASSWORD, Cli, files_under
 
 from minica.ca.hierarchy import Authority
@@ -27,7 +27,7 @@ from minica.cli.dian_commands import COMMANDS as DIAN_COMMANDS
 from minica.cli.lazy import load_command
 from minica.cli.main import COMMANDS
 from minica.server import jobs
-from minica.signing import batch, xmllimits
+from minica.signing import batch
 from minica.signing.batch import BatchInterrupted, SignJob, SignSettings, sign_many
 from minica.signing.policy import SHA256, SignerRole
 from minica.signing.selection import Selection
@@ -58,6 +58,14 @@ def folder(tmp_path: Path) -> Path:
 
 def _sign(run: Cli, password_file: Path, *args: str) -> Any:
     return run("sign", *args, "--password-file", str(password_file))
+
+
+@pytest.fixture
+def signed(issued: dict[str, Any], run: Cli, password_file: Path, folder: Path, tmp_path: Path) -> dict[Path, bytes]:
+    """The folder signed once into ``firmadas/``: each signed file and its bytes."""
+    out = tmp_path / "firmadas"
+    assert _sign(run, password_file, str(folder), "--out-dir", str(out)).exit_code == 0
+    return {p: p.read_bytes() for p in files_under(out)}
 
 
 # --- output: a summary, the list with --verbose -----------------------------------------------------
@@ -91,17 +99,15 @@ def test_one_document_still_says_where_it_went(
 
 
 def test_existing_outputs_are_refused_before_any_work(
-    issued: dict[str, Any], run: Cli, password_file: Path, folder: Path, tmp_path: Path
+    signed: dict[Path, bytes], run: Cli, password_file: Path, folder: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "firmadas"
-    assert _sign(run, password_file, str(folder), "--out-dir", str(out)).exit_code == 0
-    before = {p: p.read_bytes() for p in files_under(out)}
     (folder / "nueva.xml").write_bytes(HAB.read_bytes())
     again = _sign(run, password_file, str(folder), "--out-dir", str(out))
     assert again.exit_code == 1
     assert f"{out / 'factura-0.xml'} and 4 more already exist (5 of the 6 signed files)" in again.stderr
     assert "--force" in again.stderr and "--skip-existing" in again.stderr
-    assert {p: p.read_bytes() for p in files_under(out)} == before  # nothing signed, nothing replaced
+    assert {p: p.read_bytes() for p in files_under(out)} == signed  # nothing signed, nothing replaced
 
 
 def test_beside_the_input_too(issued: dict[str, Any], run: Cli, password_file: Path, tmp_path: Path) -> None:
@@ -113,15 +119,13 @@ def test_beside_the_input_too(issued: dict[str, Any], run: Cli, password_file: P
 
 
 def test_force_replaces_and_o_names_its_own_output(
-    issued: dict[str, Any], run: Cli, password_file: Path, folder: Path, tmp_path: Path
+    signed: dict[Path, bytes], run: Cli, password_file: Path, folder: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "firmadas"
-    assert _sign(run, password_file, str(folder), "--out-dir", str(out)).exit_code == 0
-    before = {p: p.read_bytes() for p in files_under(out)}
     forced = _sign(run, password_file, str(folder), "--out-dir", str(out), "--force")
     assert forced.exit_code == 0, forced.stderr
     after = {p: p.read_bytes() for p in files_under(out)}
-    assert after.keys() == before.keys() and all(after[p] != before[p] for p in after)  # new signatures
+    assert after.keys() == signed.keys() and all(after[p] != signed[p] for p in after)  # new signatures
     explicit = tmp_path / "una.xml"
     explicit.write_text("old")
     assert _sign(run, password_file, str(HAB), "-o", str(explicit)).exit_code == 0
@@ -131,10 +135,9 @@ def test_force_replaces_and_o_names_its_own_output(
 
 
 def test_skip_existing_resumes_a_batch(
-    issued: dict[str, Any], run: Cli, password_file: Path, folder: Path, tmp_path: Path
+    signed: dict[Path, bytes], run: Cli, password_file: Path, folder: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "firmadas"
-    assert _sign(run, password_file, str(folder), "--out-dir", str(out)).exit_code == 0
     kept = (out / "factura-1.xml").read_bytes()
     (out / "factura-3.xml").unlink()
     (out / "factura-4.xml").unlink()
@@ -233,19 +236,7 @@ def test_store_of_the_other_environment_gets_a_store_hint(
 
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    counts: Counter[str] = Counter()
-
-    def counting(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            counts[name] += 1
-            return function(*args, **kwargs)
-
-        return wrapper
-
-    for name in ("fromstring", "XML", "parse", "iterparse"):
-        monkeypatch.setattr(etree, name, counting("lxml", getattr(etree, name)))
-    monkeypatch.setattr(xmllimits, "scan", counting("scan", xmllimits.scan))
-    return counts
+    return count_parses(monkeypatch)
 
 
 def test_cli_and_api_parse_each_document_once(

@@ -10,14 +10,13 @@ from __future__ import annotations
 import sys
 import tracemalloc
 from collections import Counter
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lxml import etree
+from parse_counter import count_parses
 
-from minica.signing import xmllimits
 from minica.signing.document import UblDocument
 from minica.signing.service import Signer
 from minica.storage.keystore import Keystore
@@ -26,21 +25,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def parses(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
-    """Counts lxml parses (every entry point) and hostile-XML pre-scans from now on."""
-    counts: Counter[str] = Counter()
-
-    def counting(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            counts[name] += 1
-            return function(*args, **kwargs)
-
-        return wrapper
-
-    for name in ("fromstring", "XML", "parse", "iterparse"):
-        monkeypatch.setattr(etree, name, counting("lxml", getattr(etree, name)))
-    monkeypatch.setattr(xmllimits, "scan", counting("scan", xmllimits.scan))
-    yield counts
+def parses(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    return count_parses(monkeypatch)
 
 
 @pytest.fixture
