@@ -43,15 +43,23 @@ def home_revocations(home: Home) -> RevocationLookup:
     """A revocation lookup against the CA database (by certificate fingerprint)."""
     if not home.db_path.exists():
         return lambda _cert: None
-    revoked: dict[str, Revocation] = {}
+    revoked: dict[str, tuple[str, Revocation]] = {}  # serial → (fingerprint, revocation)
     with Database.open(home) as db:
         for row in db.connection.execute(
-            "SELECT fingerprint, revoked_at, revocation_reason FROM certificates WHERE status = 'revoked'"
+            "SELECT serial, fingerprint, revoked_at, revocation_reason FROM certificates WHERE status = 'revoked'"
         ):
-            revoked[row["fingerprint"]] = Revocation(
+            revoked[row["serial"]] = (row["fingerprint"], Revocation(
                 _dt.datetime.fromisoformat(row["revoked_at"]), row["revocation_reason"]
-            )
-    return lambda cert: revoked.get(cert.fingerprint(hashes.SHA256()).hex())
+            ))
+
+    def lookup(cert: x509.Certificate) -> Revocation | None:
+        # By serial first (cheap); the fingerprint then tells this CA's certificate from another's.
+        entry = revoked.get(format(cert.serial_number, "X"))
+        if entry is None or cert.fingerprint(hashes.SHA256()).hex() != entry[0]:
+            return None
+        return entry[1]
+
+    return lookup
 
 
 def check_stores(
