@@ -1,7 +1,8 @@
 """The document generator (issue 13 §1): generated invoices, notes and nómina are valid DIAN documents.
 
 Once signed by minica's signer they pass every check of minica's verifier (CUFE / CUDE / CUNE and
-software security code included), and xmlsec1 and signxml accept their signatures. Their keys,
+software security code included), the local DIAN answers them StatusCode 00, and xmlsec1 and
+signxml accept their signatures. Their keys,
 sums and references are checked here independently, from the XML, with DIAN's formulas written
 in this file (not minica's ``cufe.py``).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
+from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from lxml import etree
 from support import NOW, xmlsec1_verify
 
+from minica.ca.hierarchy import Authority
 from minica.clock import COLOMBIA, FixedClock
 from minica.dian.generator import (
     Employee,
@@ -33,10 +36,19 @@ from minica.dian.generator import (
     generate_nomina,
     parse_kind,
 )
-from minica.dian.registration import NumberingRange, RegistrationRequest, load_registration, register_software
+from minica.dian.registration import (
+    NumberingRange,
+    RegistrationRequest,
+    SoftwareRegistration,
+    load_registration,
+    register_software,
+)
+from minica.dian.validation import Validator
 from minica.environment import Environment
 from minica.errors import InvalidInput, InvalidNit
 from minica.identity import DocumentType, Nit, PersonType
+from minica.signing.document import DocumentKind
+from minica.storage.database import Database
 from minica.storage.home import Home
 from minica.testing import MockCA, MockCertificate
 
@@ -112,13 +124,13 @@ def test_the_independent_formula_reproduces_dians_own_cufe() -> None:
 # --- fixtures ------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def ca() -> MockCA:
+def mock_ca() -> MockCA:
     return MockCA(now=NOW - dt.timedelta(days=1))
 
 
 @pytest.fixture(scope="module")
-def company(ca: MockCA) -> MockCertificate:
-    return ca.issue("900373987-9", "MINICA PRUEBAS S.A.S.", profile="andes")
+def mock_company(mock_ca: MockCA) -> MockCertificate:
+    return mock_ca.issue("900373987-9", "MINICA PRUEBAS S.A.S.", profile="andes")
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +149,8 @@ def documents(invoice: bytes) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def signed(documents: dict[str, bytes], company: MockCertificate) -> dict[str, bytes]:
-    signer = company.signer(environment="habilitacion")
+def signed(documents: dict[str, bytes], mock_company: MockCertificate) -> dict[str, bytes]:
+    signer = mock_company.signer(environment="habilitacion")
     return {kind: signer.sign(data, signing_time=NOW + dt.timedelta(hours=4)) for kind, data in documents.items()}
 
 
@@ -146,8 +158,8 @@ def signed(documents: dict[str, bytes], company: MockCertificate) -> dict[str, b
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_signed_document_passes_every_check_of_minicas_verifier(kind: str, signed: dict[str, bytes],
-                                                                 ca: MockCA) -> None:
-    result = ca.verify(signed[kind], at=NOW + dt.timedelta(hours=5), technical_key=TECHNICAL_KEY,
+                                                                 mock_ca: MockCA) -> None:
+    result = mock_ca.verify(signed[kind], at=NOW + dt.timedelta(hours=5), technical_key=TECHNICAL_KEY,
                        software_pin=PIN)
     assert [(c.rule, c.status, c.message) for c in result.checks if c.status != "pass"] == []
     assert result.valid and result.intact and result.signature_valid and result.trusted
@@ -159,32 +171,50 @@ def test_signed_document_passes_every_check_of_minicas_verifier(kind: str, signe
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_xmlsec1_and_signxml_accept_the_signature(kind: str, signed: dict[str, bytes], documents: dict[str, bytes],
-                                                  ca: MockCA, company: MockCertificate, tmp_path: Path) -> None:
+def test_xmlsec1_and_signxml_accept_the_signature(
+    kind: str, signed: dict[str, bytes], documents: dict[str, bytes], mock_ca: MockCA, mock_company: MockCertificate,
+    tmp_path: Path,
+) -> None:
     import signxml  # a test dependency: an independent verifier
 
     document, root_pem, issuing_pem = tmp_path / "signed.xml", tmp_path / "root.pem", tmp_path / "issuing.pem"
     document.write_bytes(signed[kind])
-    root_pem.write_bytes(ca.root_pem)
-    issuing_pem.write_bytes(ca.issuing.public_bytes(serialization.Encoding.PEM))
+    root_pem.write_bytes(mock_ca.root_pem)
+    issuing_pem.write_bytes(mock_ca.issuing.public_bytes(serialization.Encoding.PEM))
     at = (NOW + dt.timedelta(hours=5)).astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
     result = xmlsec1_verify(document, trusted=root_pem, untrusted=issuing_pem, at=at)
     assert result.returncode == 0 and "OK" in result.stderr, result.stderr
     assert "SignedInfo References (ok/all): 3/3" in result.stderr
 
     # signxml builds the path from KeyInfo alone: sign with the issuing CA's certificate in it.
-    with_chain = company.signer(environment="habilitacion").sign(documents[kind], signing_time=NOW,
+    with_chain = mock_company.signer(environment="habilitacion").sign(documents[kind], signing_time=NOW,
                                                                   include_chain=True)
     config = signxml.SignatureConfiguration(expect_references=3, verification_time=NOW + dt.timedelta(hours=5))
     verified = signxml.XMLVerifier().verify(with_chain, ca_pem_file=str(root_pem), expect_config=config)
     assert len(verified) == 3
 
 
-def test_a_changed_amount_breaks_the_cufe_check(signed: dict[str, bytes], ca: MockCA) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_local_dian_accepts_every_generated_document(kind: str, registration: SoftwareRegistration,
+                                                         sign: Callable[[bytes], bytes], authority: Authority,
+                                                         home: Home) -> None:
+    """Signed with the company's stored certificate, each kind gets StatusCode 00 and no rule at all."""
+    invoice = generate_invoice(registration, f"SETP{registration.numbering.from_number + 1}", NOW)
+    data = {"invoice": lambda: invoice, "nomina": lambda: generate_nomina(registration, "NI1", NOW),
+            "creditnote": lambda: generate_credit_note(registration, "NC1", NOW, invoice=invoice),
+            "debitnote": lambda: generate_debit_note(registration, "ND1", NOW, invoice=invoice)}[kind]()
+    validator = Validator(home, Environment.HABILITACION, NOW, [authority.root], [authority.issuing], None)
+    with Database.open(home) as db:
+        outcome = validator.validate(f"{kind}.xml", sign(data), sender_nit="900373987",
+                                     kinds=frozenset(DocumentKind), conn=db.connection)
+    assert (outcome.status_code, [rule.text for rule in outcome.rules]) == ("00", [])
+
+
+def test_a_changed_amount_breaks_the_cufe_check(signed: dict[str, bytes], mock_ca: MockCA) -> None:
     """The verifier's CUFE check looks at what the generator wrote (not a rubber stamp)."""
     unsigned = generate_invoice(ISSUER, "SETP990000001", NOW, lines=5)
     tampered = unsigned.replace(b"<cbc:PayableAmount currencyID=\"COP\">", b"<cbc:PayableAmount currencyID=\"COP\">1")
-    result = ca.verify(tampered, at=NOW, technical_key=TECHNICAL_KEY, software_pin=PIN)
+    result = mock_ca.verify(tampered, at=NOW, technical_key=TECHNICAL_KEY, software_pin=PIN)
     assert any(c.rule == "MINICA-CUFE" and c.status == "fail" for c in result.checks)
 
 
