@@ -1,5 +1,5 @@
-"""The web pages of ``minica serve``: DIAN's free solution, the CA's platform, the vendor's pages,
-the operator's console; plus their local CSS and JavaScript under ``/static``.
+"""The web pages of ``minica serve``: DIAN's free solution and habilitación portal, the CA's
+platform, the vendor's pages, the operator's console; plus their local CSS and JavaScript under ``/static``.
 
 Each area is a small module of thin routes over the library (the same calls as the CLI and the
 JSON API); :mod:`.web` and :mod:`.session` hold what they share.
@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from minica.server.pages.dian import DianPages
+from minica.server.pages.habilitacion import HabilitacionPages
 from minica.server.pages.operator import OperatorPages
 from minica.server.pages.platform import PlatformPages
 from minica.server.pages.site import Site
@@ -32,6 +33,7 @@ def page_routes(site: Site) -> list[BaseRoute]:
     return [
         Route("/", site.page(start), methods=["GET"]),
         *DianPages(site).routes(),
+        *HabilitacionPages(site).routes(),
         *PlatformPages(site).routes(),
         *VendorPages(site).routes(),
         *OperatorPages(site).routes(),
