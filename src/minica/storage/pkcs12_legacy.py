@@ -22,13 +22,13 @@ from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
 from minica.errors import InvalidInput
 from minica.storage._rc2 import rc2_cbc_encrypt
+from minica.storage.pkcs12_open import PURPOSE_IV, PURPOSE_KEY, PURPOSE_MAC, bmp_password, derive_key
+from minica.storage.pkcs12_open import der as _tlv
 
 #: OpenSSL's default; what the CAs' files use too.
 ITERATIONS = 2048
 SALT_BYTES = 8
 
-# RFC 7292 Appendix B.3: the "ID" byte that makes key, IV and MAC key independent.
-PURPOSE_KEY, PURPOSE_IV, PURPOSE_MAC = 1, 2, 3
 
 _OID_DATA = "1.2.840.113549.1.7.1"
 _OID_ENCRYPTED_DATA = "1.2.840.113549.1.7.6"
@@ -45,53 +45,14 @@ _OID_SHA1 = "1.3.14.3.2.26"
 # --- PKCS#12 key derivation (RFC 7292 Appendix B) -------------------------------------------
 
 
-def bmp_password(password: bytes) -> bytes:
-    """RFC 7292 B.1: the password as a BMPString (UTF-16BE) plus a two-byte NUL terminator."""
-    return password.decode("ascii").encode("utf-16-be") + b"\x00\x00"
-
-
-def _sha1(data: bytes) -> bytes:
-    digest = hashes.Hash(hashes.SHA1())
-    digest.update(data)
-    return digest.finalize()
-
-
 def pkcs12_kdf(
     bmp_pass: bytes, salt: bytes, purpose: int, iterations: int, length: int
 ) -> bytes:
     """RFC 7292 B.2 with SHA-1 (u = 20, v = 64); ``bmp_pass`` comes from :func:`bmp_password`."""
-    v = 64
-
-    def stretch(data: bytes) -> bytes:
-        # Repeat `data` to the next multiple of v bytes (empty stays empty).
-        size = v * -(-len(data) // v)
-        return (data * (size // len(data) + 1))[:size] if data else b""
-
-    diversifier = bytes([purpose]) * v
-    block_i = bytearray(stretch(salt) + stretch(bmp_pass))
-    out = b""
-    while len(out) < length:
-        a = diversifier + bytes(block_i)
-        for _ in range(iterations):
-            a = _sha1(a)
-        out += a
-        # Step 6C: I_j = (I_j + B + 1) mod 2^(8v), with B = A repeated to v bytes.
-        b_plus_one = int.from_bytes((a * (v // len(a) + 1))[:v], "big") + 1
-        for at in range(0, len(block_i), v):
-            total = int.from_bytes(block_i[at : at + v], "big") + b_plus_one
-            block_i[at : at + v] = (total % (1 << (8 * v))).to_bytes(v, "big")
-    return out[:length]
+    return derive_key("sha1", bmp_pass, salt, purpose, iterations, length)
 
 
 # --- Minimal DER ------------------------------------------------------------------------------
-
-
-def _tlv(tag: int, body: bytes) -> bytes:
-    size = len(body)
-    if size < 0x80:
-        return bytes([tag, size]) + body
-    raw = size.to_bytes((size.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(raw)]) + raw + body
 
 
 def _seq(*items: bytes) -> bytes:
