@@ -120,7 +120,7 @@ class VendorPages(Area):
 
     async def letter(self, request: Request) -> Response:
         radicado = self._radicado(request)
-        data = await run_in_threadpool(vendor.exoneration_letter, self.site.home, self.site.clock, radicado)
+        data = await self.site.pool.run(vendor.exoneration_letter, self.site.home, self.site.clock, radicado)
         return Response(data, media_type="application/pdf",
                         headers={"Content-Disposition": 'attachment; filename="carta-exoneracion.pdf"'})  # fmt: skip
 
