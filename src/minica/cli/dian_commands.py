@@ -18,6 +18,12 @@ COMMANDS: LazyCommands = {
     "testset": ("minica.cli.dian_service_commands:testset", "The habilitación test set: counters and state."),
     "generate": ("minica.cli.dian_generate_command:generate_command",
                  "Write an unsigned DIAN document: invoice, creditnote, debitnote or nomina."),
+    "send": ("minica.cli.dian_client_commands:send",
+             "Send signed documents to DIAN (WS-Security signed) and print DIAN's answers."),
+    "status": ("minica.cli.dian_client_commands:status",
+               "Ask DIAN about a document (its CUFE/CUDE/CUNE: GetStatus) or a batch (its ZipKey: GetStatusZip)."),
+    "habilitacion": ("minica.cli.dian_habilitacion_command:habilitacion",
+                     "Run DIAN's habilitación test set: register, generate, sign, send, follow to the verdict."),
 }
 
 

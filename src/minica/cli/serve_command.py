@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import logging
 import secrets
 import signal
@@ -16,6 +15,7 @@ import click
 
 from minica.cli.context import AppContext, ca_password, ca_password_option, pass_app
 from minica.errors import InvalidInput
+from minica.net import is_loopback
 from minica.server.limits import (
     DEFAULT_BODY_TIMEOUT,
     DEFAULT_HEADER_TIMEOUT,
@@ -37,15 +37,6 @@ def _token(token_file: Path | None) -> tuple[str, bool]:
     if token_file is not None:
         atomic_write(token_file, (token + "\n").encode(), mode=0o600)
     return token, True
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 _SECONDS = click.FloatRange(0.001, 86400)
@@ -117,7 +108,7 @@ def _banner(app: AppContext, host: str, port: int, token_file: Path | None, toke
     else:
         click.echo(f"  API token (Authorization: Bearer …): {token}", err=True)
     click.echo(f"  {workers} worker processes; a request's work stops after {request_timeout:g} s", err=True)
-    if not _loopback(host):
+    if not is_loopback(host):
         click.echo("  warning: listening beyond loopback; this is a MOCK CA, keep it on a test network", err=True)
 
 

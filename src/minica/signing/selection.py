@@ -85,15 +85,33 @@ class HomeSigners:
 
     def for_document(self, document: UblDocument) -> Signer:
         """The signer for ``document``: its environment decides the store unless --env says."""
+        return self._select(lambda: self.selection.environment or require_environment(document, None),
+                            lambda: self.selection_nit(document))
+
+    def for_environment(self, env: Environment, nit: Nit | None = None) -> Signer:
+        """The signer chosen without a document (the WS-Security of a request to DIAN, say): the
+        --store keystore, the --serial certificate, or the newest usable certificate of --nit (else
+        of ``nit``) in the store of --env (else ``env``). Call :meth:`Signer.check` before using it."""
+
+        def chosen_nit() -> Nit:
+            if self.selection.nit:
+                return Nit.parse(self.selection.nit)
+            if nit is None:
+                raise InvalidInput("no certificate chosen", "choose one with --nit, --serial or --store")
+            return nit
+
+        return self._select(lambda: self.selection.environment or env, chosen_nit)
+
+    def _select(self, environment: Callable[[], Environment], nit: Callable[[], Nit]) -> Signer:
         store = self.selection.store
         if store is not None:
             return self._cached(None, str(store), lambda: self._open(store))
-        env = self.selection.environment or require_environment(document, None)
+        env = environment()
         if self.selection.serial is not None:
             record = get_certificate(self.home, self.selection.serial)
             return self._cached(env, record.serial, lambda: self._from_record(record, env))
-        nit = self.selection_nit(document)
-        return self._cached(env, nit.number, lambda: self._from_record(self._pick(nit, env), env))
+        chosen = nit()
+        return self._cached(env, chosen.number, lambda: self._from_record(self._pick(chosen, env), env))
 
     def selection_nit(self, document: UblDocument) -> Nit:
         """The NIT whose certificate signs: --nit, else the document's supplier (named if wrong)."""
