@@ -13,14 +13,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 
 from minica.ca.filters import CertificateFilter
-from minica.ca.hierarchy import load_authority, require_ca
-from minica.ca.revocation import Revocation, RevocationLookup
+from minica.ca.hierarchy import require_ca
+from minica.ca.home_trust import home_revocations, home_trust
 from minica.ca.status import CertificateReport, Status, assess
 from minica.errors import InvalidInput, MinicaError, UnreadableKeystore, WrongPassword
-from minica.storage.database import Database
 from minica.storage.files import read_input
 from minica.storage.home import Home
 from minica.storage.keystore import Keystore, is_pem, load_keystore, read_pem_certificates, subject_certificate
@@ -29,37 +27,6 @@ from minica.storage.keystore import Keystore, is_pem, load_keystore, read_pem_ce
 PasswordSource = Callable[[Path], "bytes | None"]
 
 _P12_SUFFIXES = {".p12", ".pfx"}
-
-
-def home_trust(home: Home) -> tuple[list[x509.Certificate], list[x509.Certificate]]:
-    """(anchors, intermediates) of the home's CA, or empty lists when the home has none."""
-    if not home.has_ca():
-        return [], []
-    authority = load_authority(home)
-    return [authority.root], [authority.issuing]
-
-
-def home_revocations(home: Home) -> RevocationLookup:
-    """A revocation lookup against the CA database (by certificate fingerprint)."""
-    if not home.db_path.exists():
-        return lambda _cert: None
-    revoked: dict[str, tuple[str, Revocation]] = {}  # serial → (fingerprint, revocation)
-    with Database.open(home) as db:
-        for row in db.connection.execute(
-            "SELECT serial, fingerprint, revoked_at, revocation_reason FROM certificates WHERE status = 'revoked'"
-        ):
-            revoked[row["serial"]] = (row["fingerprint"], Revocation(
-                _dt.datetime.fromisoformat(row["revoked_at"]), row["revocation_reason"]
-            ))
-
-    def lookup(cert: x509.Certificate) -> Revocation | None:
-        # By serial first (cheap); the fingerprint then tells this CA's certificate from another's.
-        entry = revoked.get(format(cert.serial_number, "X"))
-        if entry is None or cert.fingerprint(hashes.SHA256()).hex() != entry[0]:
-            return None
-        return entry[1]
-
-    return lookup
 
 
 def check_stores(

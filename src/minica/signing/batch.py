@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
-from minica.children import die_with_parent
 from minica.errors import MinicaError
 from minica.signing.document import UblDocument
 from minica.signing.policy import DigestAlgorithm, SignerRole
@@ -121,6 +120,8 @@ _worker: tuple[SignSettings, HomeSigners] | None = None
 
 def _init_worker(settings: SignSettings, parent_pid: int) -> None:
     global _worker
+    from minica.children import die_with_parent  # here: one file never loads ctypes
+
     die_with_parent(parent_pid)  # a killed `minica sign DIR` must not leave workers holding its keys
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it decides what stops
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked while the pool forked us

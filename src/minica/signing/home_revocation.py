@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cryptography import x509
 
-from minica.ca.check import home_revocations, home_trust
+from minica.ca.home_trust import home_revocations, home_trust
 from minica.signing.revocation import Revocation
 from minica.storage.home import Home
 

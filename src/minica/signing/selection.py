@@ -12,8 +12,8 @@ from pathlib import Path
 
 from cryptography import x509
 
-from minica.ca.check import home_revocations, home_trust
 from minica.ca.hierarchy import load_authority
+from minica.ca.home_trust import home_revocations, home_trust
 from minica.ca.registry import CertificateRecord, certificates_for_nit, get_certificate
 from minica.ca.requests.loans import loan_refusal
 from minica.environment import Environment
