@@ -215,7 +215,10 @@ def error_page(request: Request, exc: PageError | ApiError | MinicaError) -> Res
         status, title, detail = exc.status, exc.error, exc.hint
     else:
         status, title, detail = status_for(exc), "No se pudo completar la acción", library_problem(exc)
-    response = render(request, "error.html", {"status": status, "title": title, "detail": detail}, status=status)
+    area = request.url.path.split("/")[1]
+    context = {"status": status, "title": title, "detail": detail,
+               "area": area if area in ("dian", "plataforma", "proveedor", "operador") else "operador"}  # fmt: skip
+    response = render(request, "error.html", context, status=status)
     if isinstance(exc, ApiError) and exc.headers:
         response.headers.update(exc.headers)
     return response
