@@ -62,13 +62,13 @@ def test_the_cli_refuses_a_fake_pdf_in_one_line_with_status_2(ca_home, valid_for
     assert _documents(ca_home, filed.radicado) == []
 
 
-def test_the_api_refuses_a_fake_pdf_with_a_json_400(ca_home, valid_form):
+def test_the_api_refuses_a_fake_pdf_with_a_json_422(ca_home, valid_form):
     filed = filed_and_signed_in(ca_home, valid_form)
     client = TestClient(create_app(ServerSettings(home=ca_home, clock=at(hours=2), token=TOKEN)))
     content = base64.b64encode(pdf_samples.FAKE_HTML_PDF).decode()
     reply = client.post(f"/api/v1/requests/{filed.radicado}/documents", headers=AUTH,
                         json={"kind": "rut", "filename": "rut.pdf", "content_base64": content})  # fmt: skip
-    assert reply.status_code == 400 and "rut.pdf is not a readable PDF" in reply.json()["error"], reply.text
+    assert reply.status_code == 422 and "rut.pdf is not a readable PDF" in reply.json()["error"], reply.text
     real = base64.b64encode(pdf_samples.document()).decode()
     accepted = client.post(f"/api/v1/requests/{filed.radicado}/documents", headers=AUTH,
                            json={"kind": "rut", "filename": "rut.pdf", "content_base64": real})  # fmt: skip
@@ -248,5 +248,5 @@ def test_the_cli_and_the_api_refuse_the_unsigned_letter(loan, tmp_path: Path):
     client = TestClient(create_app(ServerSettings(home=home, clock=at(hours=2), token=TOKEN)))
     unsigned = {"filename": "carta.pdf", "content_base64": base64.b64encode(letter.read_bytes()).decode()}
     reply = client.post(f"/api/v1/requests/{radicado}/loan/letter", headers=AUTH, json=unsigned)
-    assert reply.status_code == 400 and "unsigned" in reply.json()["error"], reply.text
+    assert reply.status_code == 422 and "unsigned" in reply.json()["error"], reply.text
     assert _status(home, radicado) == "prestamo_pendiente_carta"

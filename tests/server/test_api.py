@@ -90,7 +90,7 @@ def test_refusals_are_clear_4xx(server: RunningServer) -> None:
     assert crl.get_revoked_certificate_by_serial_number(int(issued["serial"], 16)) is not None
 
     for path, payload, expected, fragment in [
-        ("/api/v1/certificates", {"nit": "900373987-1", "name": "X", "password": PASSWORD}, 400, "check digit"),
+        ("/api/v1/certificates", {"nit": "900373987-1", "name": "X", "password": PASSWORD}, 422, "check digit"),
         ("/api/v1/certificates", {"nit": 900373987, "name": "X", "password": PASSWORD}, 422, "'nit' must be"),
         ("/api/v1/certificates", {"nit": "900373987-9", "name": "X", "password": "short"}, 422, ""),
         ("/api/v1/certificates/ABCDEF/revoke", {}, 404, "no certificate"),

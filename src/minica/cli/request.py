@@ -73,6 +73,10 @@ def new(app: AppContext, from_file: Path | None, vendor_channel: bool, password_
             raise InvalidInput(f"cannot read {from_file}: {exc}", "give a JSON object with the form's keys") from None
         if not isinstance(loaded, dict):
             raise InvalidInput(f"{from_file} is not a JSON object", "write {\"razon_social\": ..., ...}")
+        if {"password", "password_confirmation"} & set(loaded):
+            raise InvalidInput(f"{from_file} holds a keystore password",
+                               "give it with --password-file or $MINICA_STORE_PASSWORD, never in the form's file")
+        request_form.check_known_keys(loaded)  # a misspelt key: one short problem, before the rest
         data.update(loaded)
     data.update({k: v for k, v in fields.items() if v is not None})
     optional = set(request_form.REPRESENTATIVE_FIELDS) | {"autoridad_certificacion"} if vendor_channel else set()

@@ -213,7 +213,7 @@ def _warn_days(text: str | None) -> int:
     if text is None:
         return 30
     if not text.isdigit() or int(text) > 3650:
-        raise ApiError(400, f"warn_days '{text[:20]}' is not a number of days", "use 0 to 3650")
+        raise ApiError(422, f"warn_days '{text[:20]}' is not a number of days", "use 0 to 3650")
     return int(text)
 
 

@@ -195,6 +195,7 @@ def create_app(settings: ServerSettings, pool: WorkerPool | None = None) -> Serv
         },
     )
     app.state.body_timeout = settings.body_timeout
+    app.state.home = settings.home  # errors name paths relative to it (minica.server.api_hints)
     return ServerApp(RequestLog(OcspFastPath(app, responder, settings.body_timeout)), pool)
 
 

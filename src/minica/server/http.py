@@ -30,6 +30,7 @@ from minica.errors import (
     WrongCredentials,
     WrongPassword,
 )
+from minica.server.api_hints import for_api
 from minica.server.limits import DEFAULT_BODY_TIMEOUT
 from minica.server.workers import ServerBusy, WorkRefused, within
 
@@ -66,7 +67,9 @@ def error_response(
 
 
 def status_for(exc: MinicaError) -> int:
-    """The HTTP status of a library error: what the client must change."""
+    """The HTTP status of a library error: what the client must change. 403 a password in the body,
+    404 something named that does not exist, 409 the state forbids it, 422 any value the client
+    sent, 503 the server's limits."""
     if isinstance(exc, (WrongPassword, WrongCredentials)):
         return 403  # a password in the body is wrong; 401 is for the bearer token
     if isinstance(exc, NotFound):
@@ -77,7 +80,9 @@ def status_for(exc: MinicaError) -> int:
         return 503  # too slow, too busy or stopping: the server's limit, see 'serve --request-timeout'
     if isinstance(exc, (CaMissing, RefusedOperation)):
         return 409
-    return 400  # InvalidInput and anything else the caller sent
+    # InvalidInput: a value the caller sent is wrong (a NIT's check digit, a weak password, a form's
+    # rule, a document that is not XML). 400 is only for a request that cannot be read at all.
+    return 422
 
 
 def body_timeout(request: Request) -> float:
@@ -144,8 +149,8 @@ def require_token(request: Request, token: str) -> None:
     scheme, _, given = header.partition(" ")
     challenge = {"WWW-Authenticate": 'Bearer realm="minica"'}
     if scheme.lower() != "bearer" or not given.strip():
-        raise ApiError(401, "this endpoint needs the bearer token", "send 'Authorization: Bearer <token>' as"
-                       " printed by 'minica serve' (or in its --token-file)", challenge)
+        raise ApiError(401, "this endpoint needs the bearer token", "send 'Authorization: Bearer <token>' with the"
+                       " token 'minica serve' printed (or wrote to its token file)", challenge)
     if not hmac.compare_digest(given.strip().encode("utf-8", "replace"), token.encode("utf-8")):
         raise ApiError(401, "the bearer token is wrong", "use the token 'minica serve' printed", challenge)
 
@@ -155,12 +160,17 @@ async def api_error_handler(_request: Request, exc: Exception) -> Response:
     return error_response(exc.status, exc.error, exc.hint, exc.headers)
 
 
-async def minica_error_handler(_request: Request, exc: Exception) -> Response:
+async def minica_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, MinicaError)
+    what, hint = exc.what, exc.hint
+    if not isinstance(exc, WorkRefused):  # those name the server's own limits, on purpose
+        home = getattr(request.app.state, "home", None)
+        what, hint = for_api(what, hint, method=request.method, path=request.url.path,
+                             home=home.root if home is not None else None)
     if isinstance(exc, InvalidRequestForm):  # every broken rule, by field, for forms to mark
-        return ErrorResponse({"error": exc.what, "hint": exc.hint, "problems": exc.problems}, status_code=422)
+        return ErrorResponse({"error": what, "hint": hint, "problems": exc.problems}, status_code=422)
     headers = {"Retry-After": "1"} if isinstance(exc, ServerBusy) else None
-    return error_response(status_for(exc), exc.what, exc.hint, headers)
+    return error_response(status_for(exc), what, hint, headers)
 
 
 async def client_gone_handler(_request: Request, exc: Exception) -> Response:

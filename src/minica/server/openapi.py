@@ -1,4 +1,13 @@
-"""The OpenAPI 3.1 description of ``minica serve`` (served at ``/api/v1/openapi.json``)."""
+"""The OpenAPI 3.1 description of ``minica serve`` (served at ``/api/v1/openapi.json``).
+
+Every response has a described body: JSON success bodies come from
+:mod:`minica.server.openapi_schemas` (a JSON operation without one there is an error when the
+document is built, so none is left as a bare object), refusals are ``Error``. Status codes: 400 a
+request that cannot be read (not JSON, empty, a bad header), 401 the bearer token, 403 a password
+in the body, 404 something named that does not exist, 408 a body that arrived too slowly, 409 the
+state forbids it, 413 too large, 422 any value the client sent that is wrong (a NIT's check digit,
+a weak password, a form's rule, a document that is not XML), 503 the server's limits.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +16,13 @@ from typing import Any
 from minica import __version__
 from minica.ca.requests.form import FIELDS, REPRESENTATIVE_FIELDS
 from minica.ca.requests.platform import DOCUMENT_KINDS, SECTIONS
+from minica.server.openapi_schemas import BODIES, SCHEMAS, STEP
 
 _ERROR = {"description": "refused: {error, hint}", "content": {"application/json": {
     "schema": {"$ref": "#/components/schemas/Error"}}}}
-_JSON = {"application/json": {"schema": {"type": "object"}}}
+#: Filled in by :func:`_describe` with the operation's body schema from ``BODIES``.
+_JSON = {"application/json": {"schema": "described in openapi_schemas.BODIES"}}
+_PEM = {"application/x-pem-file": {"schema": {"type": "string", "description": "PEM text"}}}
 #: Any request may meet the server's limits (``minica serve --request-timeout``, ``--workers``,
 #: ``--max-connections``): work that ran too long and was stopped, no free worker in time, too
 #: many connections, or the server stopping. A body that arrives too slowly gets a 408.
@@ -85,7 +97,7 @@ def request_paths() -> dict[str, Any]:
         "/api/v1/requests/tick": {"post": _op("apply every reminder, expiry and loan end due by now", auth=True,
                                               errors=())},
         one: {"get": _op("one request: status, sections, progress, documents, history, e-mails", auth=True,
-                         errors=("400", "404"), params=_RADICADO)},
+                         errors=("404",), params=_RADICADO)},
         one + "/login": {"post": _step(
             "sign in to the CA's platform; the first sign-in must set new_password (403: wrong user or password)",
             _obj(["user", "password"], user=_S, password=_S, new_password=_S), _STEP_ERRORS + ("403",))},
@@ -124,7 +136,7 @@ def request_paths() -> dict[str, Any]:
             "vendor: issue the certificate companies borrow (once per home)", auth=True, ok="201",
             errors=("400", "409", "413", "422"), body=_obj(["password"], password=_S, nit=_S, name=_S))},
         "/api/v1/vendor/settings": {
-            "get": _op("vendor: loan period, price and certificate", errors=()),
+            "get": _op("vendor: loan period, price and certificate", auth=True, errors=()),
             "post": _op("vendor: change the loan period or the price", auth=True, body=settings),
         },
     }
@@ -132,8 +144,14 @@ def request_paths() -> dict[str, Any]:
 
 def dian_paths() -> dict[str, Any]:
     """The local DIAN's JSON side (its SOAP endpoints are /dian/{environment}/WcfDianCustomerServices.svc)."""
-    soap = {"post": {**_op("DIAN's SOAP 1.2 web service (WS-Security); GET with ?wsdl for the WSDL", errors=("413",),
-                           content={"application/soap+xml": {"schema": _BINARY}}),
+    envelope = {"application/soap+xml": {"schema": {"type": "string", "description": "a SOAP 1.2 Envelope"}}}
+    fault = {"description": "a SOAP 1.2 Fault, as DIAN's service answers: 500 what the service refused (not an"
+                            " Envelope, WS-Security, an operation it does not know), 413 too large, 503 the"
+                            " server's limits", "content": envelope}
+    soap_op = _op("DIAN's SOAP 1.2 web service (WS-Security); GET with ?wsdl for the WSDL", errors=(),
+                  content=envelope)
+    soap_op["responses"].update({"408": _ERROR, "413": fault, "500": fault, "503": fault})
+    soap = {"post": {**soap_op,
                      "parameters": [{"name": "environment", "in": "path", "required": True,
                                      "schema": {"enum": ["habilitacion", "produccion"]}}]}}
     return {
@@ -157,6 +175,25 @@ def dian_paths() -> dict[str, Any]:
     }
 
 
+def _describe(paths: dict[str, Any]) -> dict[str, Any]:
+    """Put each JSON operation's success body in place: ``BODIES``, or for a step of the request
+    process (a POST under ``/api/v1/requests/{radicado}/``) the request's short view."""
+    for path, operations in paths.items():
+        for method, op in operations.items():
+            if method == "parameters":
+                continue
+            for response in op["responses"].values():
+                json_body = response.get("content", {}).get("application/json")
+                if json_body is None or json_body is not _JSON["application/json"]:
+                    continue
+                step = method == "post" and path.startswith("/api/v1/requests/{radicado}/")
+                schema = BODIES.get((method, path), STEP if step else None)
+                if schema is None:
+                    raise KeyError(f"no response body described for {method.upper()} {path}")
+                response["content"] = {"application/json": {"schema": schema}}
+    return paths
+
+
 def openapi_document(server_url: str) -> dict[str, Any]:
     """The API description, with ``server_url`` as its server."""
     return {
@@ -170,14 +207,14 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                                            "description": "the token 'minica serve' prints"}},
             "schemas": {"Error": _obj(["error", "hint"], error=_S, hint=_S, problems={
                 "type": "object", "additionalProperties": _S,
-                "description": "a request form's broken rules, by field (422 on filing)"})},
+                "description": "a request form's broken rules, by field (422 on filing)"}), **SCHEMAS},
         },
-        "paths": {
+        "paths": _describe({
             "/ca/root.crt": {"get": _op("root CA certificate (DER)", content=_DER, errors=())},
             "/ca/issuing.crt": {"get": _op("issuing CA certificate (DER)", content=_DER, errors=())},
-            "/ca/root.pem": {"get": _op("root CA certificate (PEM)", errors=())},
-            "/ca/issuing.pem": {"get": _op("issuing CA certificate (PEM)", errors=())},
-            "/ca/chain.pem": {"get": _op("issuing then root CA certificate (PEM)", errors=())},
+            "/ca/root.pem": {"get": _op("root CA certificate (PEM)", content=_PEM, errors=())},
+            "/ca/issuing.pem": {"get": _op("issuing CA certificate (PEM)", content=_PEM, errors=())},
+            "/ca/chain.pem": {"get": _op("issuing then root CA certificate (PEM)", content=_PEM, errors=())},
             "/crl/issuing.crl": {"get": _op("current CRL of the issuing CA (DER)", content=_CRL, errors=())},
             "/crl/root.crl": {"get": _op("current CRL of the root CA (DER)", content=_CRL, errors=())},
             "/ocsp": {"post": {**_op("OCSP (RFC 6960), body application/ocsp-request", content=_OCSP,
@@ -202,14 +239,14 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                                 p12_profile={"enum": ["compat", "modern", "legacy"]},
                                 key_usage={"enum": ["signing", "encipherment"]})),
             },
-            "/api/v1/certificates/{serial}": {"get": _op("one certificate, with its PEM", errors=("400", "404"),
+            "/api/v1/certificates/{serial}": {"get": _op("one certificate, with its PEM", errors=("404", "422"),
                                                          params=_SERIAL)},
             "/api/v1/certificates/{serial}/revoke": {"post": _op(
                 "revoke a certificate (RFC 5280 reason)", auth=True, params=_SERIAL,
-                errors=("400", "404", "409", "413"),
+                errors=("400", "404", "409", "413", "422"),
                 body=_obj([], reason={"type": "string", "description": "e.g. keyCompromise, superseded"}))},
             "/api/v1/check": {
-                "get": _op("check every stored certificate", errors=("400", "409"), params=[
+                "get": _op("check every stored certificate", errors=("409", "422"), params=[
                     {"name": "warn_days", "in": "query", "schema": {"type": "integer", "default": 30}}]),
                 "post": _op("check one certificate (PEM or base64 DER)", body=_obj(
                     ["certificate"], certificate=_S, warn_days={"type": "integer"})),
@@ -226,5 +263,5 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                 body=_obj([], **_DOC, technical_key=_S, software_pin=_S))},
             **request_paths(),
             **dian_paths(),
-        },
+        }),
     }

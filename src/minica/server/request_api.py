@@ -9,14 +9,13 @@ CLI command does.
 Every endpoint of the process needs the bearer token, reads too: a request holds personal data
 (the legal representative's identity document, e-mail, phone), the welcome e-mail holds the
 platform's temporary password, and reading a request applies whatever is due (e-mails included).
-Only the vendor's settings are open to read.
+The vendor's settings too: they name the certificate companies borrow.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import email.policy
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,11 +156,9 @@ class RequestApi:
         channel = fields.text("channel") or "dian"
         if channel not in ("dian", "vendor"):
             raise ApiError(422, f"unknown channel '{channel[:20]}'", "use dian or vendor")
-        known = set(request_form.FIELDS) | {"departamento_codigo", "ciudad_codigo"}
-        extra = {"password", "password_confirmation", "channel"}
-        stray = sorted(set(fields.data) - known - extra)
+        request_form.check_known_keys(fields.data, allowed=("password", "password_confirmation", "channel"))
+        known = set(request_form.FIELDS + request_form.CODE_FIELDS)
         data: dict[str, Any] = {name: fields.text(name) for name in fields.data if name in known}
-        data.update({name: "" for name in stray})  # the form names unknown fields with the others
         password = fields.text("password") or ""  # a missing one is named with the form's other problems
         confirmation = fields.text("password_confirmation")
 
@@ -284,9 +281,9 @@ class RequestApi:
         return JSONResponse(record_json(record, self.clock.now()), status_code=201)
 
     async def vendor_settings(self, request: Request) -> JSONResponse:
-        """GET shows the loan period and price; POST changes them (token)."""
+        """GET shows the loan period, price and certificate; POST changes them. Both need the token."""
+        require_token(request, self.token)
         if request.method == "POST":
-            require_token(request, self.token)
             fields = Fields(await read_json(request))
             days, price = fields.integer("loan_days"), fields.integer("price_cop")
             current = await run_in_threadpool(lambda: vendor.configure(self.home, loan_days=days, price_cop=price))
@@ -313,10 +310,7 @@ class RequestApi:
         """One e-mail: its headers and plain-text body."""
         require_token(request, self.token)
         entry, data = await run_in_threadpool(self._message, request.path_params["id"])
-        parsed = email.message_from_bytes(data, policy=email.policy.default)
-        text = outbox.message_text(data)
-        return JSONResponse({**_entry_json(entry), "from": str(parsed["From"]),
-                             "message_id": str(parsed["Message-ID"]), "text": text})
+        return JSONResponse({k: v for k, v in outbox.message_json(entry, data).items() if k != "file"})
 
     async def message_eml(self, request: Request) -> Response:
         """One e-mail exactly as sent (RFC 5322)."""

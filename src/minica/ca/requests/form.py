@@ -12,8 +12,9 @@ page marks every wrong field at once instead of one per attempt.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +73,25 @@ _EMAIL = re.compile(
 # Colombian mobile numbers: 10 digits starting with 3 (3XX XXX XXXX), optionally after +57.
 _MOBILE = re.compile(r"^3[0-9]{9}$")
 _PERSON_NAME = re.compile(r"^[^\W\d_]+(?:[ '.-]+[^\W\d_]+)*\.?$")
+
+
+#: Keys a form may also hold: the DIVIPOLA codes ``request show --json`` prints beside the names.
+CODE_FIELDS = ("departamento_codigo", "ciudad_codigo")
+
+
+def unknown_field_problem(key: str, valid: Iterable[str] = FIELDS + CODE_FIELDS) -> str:
+    """What to say about a key that is not a field: the closest valid one, when one is close."""
+    close = difflib.get_close_matches(key.lower(), list(valid), n=1, cutoff=0.6)
+    return f"unknown field; did you mean '{close[0]}'?" if close else "unknown field, not one of the form's"
+
+
+def check_known_keys(data: Mapping[str, Any], allowed: Iterable[str] = ()) -> None:
+    """Refuse keys that are not the form's (nor ``allowed``) before any other rule: a misspelt key
+    gets one short problem naming the closest valid key, not the consequences of its absence."""
+    valid = FIELDS + CODE_FIELDS + tuple(allowed)
+    unknown = sorted(key for key in data if key not in valid)
+    if unknown:
+        raise InvalidRequestForm({key[:40]: unknown_field_problem(key, valid) for key in unknown})
 
 
 class InvalidRequestForm(InvalidInput):
@@ -202,10 +222,8 @@ def validate_form(
     matches; ``require_representative`` makes the legal representative and the certification
     authority mandatory (the vendor variant may leave them for later).
     """
+    check_known_keys(data)
     problems: dict[str, str] = {}
-    unknown = sorted(set(data) - set(FIELDS) - {"departamento_codigo", "ciudad_codigo"})
-    for key in unknown:
-        problems[key] = f"unknown field (the fields are {', '.join(FIELDS)})"
 
     razon_social = _text(data, "razon_social")
     if not razon_social:

@@ -75,5 +75,5 @@ def bring_up_to_date(
                 # The request can never be resumed: drop the sealed keystore password for good.
                 records.update(conn, record.radicado, due, status=Status.CADUCADA, sealed_password=None)
             outbox.notify(conn, home, record, kind, due, written, reason=reason, expires_at=expiry)
-            done.append(f"{record.radicado}: {kind} ({records.iso(due)})")
+            done.append(f"{record.radicado}: {kind} ({due.astimezone(COLOMBIA).isoformat()})")
     return done

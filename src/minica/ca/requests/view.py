@@ -16,6 +16,19 @@ def _when(value: _dt.datetime | None) -> str | None:
     return colombian(value).isoformat() if value else None
 
 
+def _local_times(detail: dict[str, Any]) -> dict[str, Any]:
+    """An event's detail with its times (stored in UTC) in Colombian time, like every other time."""
+    shown = {}
+    for key, value in detail.items():
+        if isinstance(value, str) and len(value) >= 25 and value[10:11] == "T":
+            try:
+                value = _when(_dt.datetime.fromisoformat(value)) if value.endswith("+00:00") else value
+            except ValueError:
+                pass
+        shown[key] = value
+    return shown
+
+
 def progress_bar(done: int, total: int, width: int = 20) -> str:
     filled = round(width * done / total) if total else width
     return f"[{'#' * filled}{'-' * (width - filled)}] {done}/{total}"
@@ -83,7 +96,7 @@ def request_view(
         "created_at": _when(record.created_at),
         "updated_at": _when(record.updated_at),
         "history": [
-            {"at": _when(e.at), "event": e.kind, "detail": e.detail}
+            {"at": _when(e.at), "event": e.kind, "detail": _local_times(e.detail)}
             for e in records.events(conn, record.radicado)
         ],
         "emails": [e.to_json() for e in outbox.entries(conn, home, record.radicado)],
