@@ -16,7 +16,8 @@ from cryptography import x509
 
 from minica.ca.filters import CertificateFilter
 from minica.ca.hierarchy import require_ca
-from minica.ca.home_trust import home_revocations, home_trust
+from minica.ca.home_trust import home_revocations as home_revocations  # re-exported: callers import them here
+from minica.ca.home_trust import home_trust as home_trust
 from minica.ca.status import CertificateReport, Status, assess
 from minica.errors import InvalidInput, MinicaError, UnreadableKeystore, WrongPassword
 from minica.storage.files import read_input
