@@ -1,0 +1,117 @@
+"""``minica dian send`` and ``minica dian status`` against the local DIAN: each document's answer
+printed (status, rules, the ApplicationResponse saved beside it) and in JSON; a test set sent together
+and followed by its ZipKey; bad input refused before anything is sent."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from dian_kit import Served
+from lxml import etree
+from support import NOW, Cli
+
+from minica.dian.generator import generate_credit_note, generate_invoice, generate_nomina
+from minica.dian.registration import SoftwareRegistration
+from minica.signing import namespaces as ns
+
+
+@pytest.fixture
+def documents(tmp_path: Path, registration: SoftwareRegistration, sign: Callable[[bytes], bytes]) -> list[Path]:
+    invoice = generate_invoice(registration, "SETP990000001", NOW)
+    wrong = etree.fromstring(generate_invoice(registration, "SETP990000002", NOW))
+    wrong.find(f"{{{ns.CBC}}}UUID").text = "0" * 96
+    files = {
+        "SETP990000001.signed.xml": sign(invoice),
+        "SETP990000002.xml": sign(etree.tostring(wrong, xml_declaration=True, encoding="UTF-8")),
+        "NC1.xml": sign(generate_credit_note(registration, "NC1", NOW, invoice=invoice)),
+        "NI1.xml": sign(generate_nomina(registration, "NI1", NOW)),
+    }
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    return [tmp_path / name for name in files]
+
+
+def test_send_prints_each_answer_and_saves_dians_application_response(run: Cli, served: Served,
+                                                                      documents: list[Path],
+                                                                      password_file: Path) -> None:
+    result = run("dian", "send", *map(str, documents), "--url", served.endpoint(), "--password-file",
+                 str(password_file))
+    assert result.exit_code == 1  # one document is rejected
+    out = result.stdout
+    assert f"{documents[0]}  00 Procesado Correctamente. — accepted" in out
+    assert f"{documents[1]}  99 Validación contiene errores en campos mandatorios. — rejected" in out
+    assert "Regla: FAD06, Rechazo: Valor del CUFE no está calculado correctamente" in out
+    assert "3 accepted, 1 rejected (4 answered of 4)" in out
+    saved = [d.with_name(d.name.split(".")[0] + ".application-response.xml") for d in documents]
+    assert f"ApplicationResponse → {saved[0]}" in out
+    for path in saved:
+        root = etree.parse(str(path)).getroot()
+        assert etree.QName(root).localname == "ApplicationResponse"
+    assert result.stderr == ""
+
+
+def test_send_json_and_status(run: Cli, served: Served, documents: list[Path], password_file: Path,
+                              tmp_path: Path) -> None:
+    result = run("--json", "dian", "send", str(documents[0]), "--url", served.endpoint(), "--password-file",
+                 str(password_file))
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["environment"], data["all_accepted"], data["not_sent"], data["error"]) == (
+        "habilitacion", True, [], None)
+    [document] = data["documents"]
+    assert (document["file"], document["status_code"], document["is_valid"], document["rules"]) == (
+        str(documents[0]), "00", True, [])
+    assert document["application_response"].endswith("SETP990000001.application-response.xml")
+
+    asked = run("--json", "dian", "status", document["document_key"], "--url", served.endpoint(),
+                "--password-file", str(password_file), "--out-dir", str(tmp_path / "answers"))
+    assert asked.exit_code == 0, asked.output
+    status = json.loads(asked.stdout)
+    assert status["operation"] == "GetStatus"
+    assert [d["status_code"] for d in status["documents"]] == ["00"]
+    assert Path(status["documents"][0]["application_response"]).is_file()
+
+    unknown = run("dian", "status", "f" * 96, "--url", served.endpoint(), "--password-file", str(password_file))
+    assert unknown.exit_code == 1
+    assert "66 TrackId no existe en los registros de la DIAN." in unknown.stdout
+
+
+def test_send_a_test_set_together_and_follow_its_zipkey(run: Cli, served: Served, documents: list[Path],
+                                                       password_file: Path,
+                                                       registration: SoftwareRegistration) -> None:
+    bills = documents[:3]
+    result = run("--json", "dian", "send", *map(str, bills), "--test-set", registration.test_set_id, "--url",
+                 served.endpoint(), "--password-file", str(password_file), "--poll-interval", "0")
+    assert result.exit_code == 1  # the wrong CUFE
+    data = json.loads(result.stdout)
+    [zip_key] = data["zip_keys"]
+    assert data["pending"] == [] and data["not_sent"] == []
+    assert [(d["file"], d["status_code"]) for d in data["documents"]] == [
+        (str(bills[0]), "00"), (str(bills[1]), "99"), (str(bills[2]), "00")]
+
+    asked = run("--json", "dian", "status", zip_key, "--url", served.endpoint(), "--password-file",
+                str(password_file))
+    status = json.loads(asked.stdout)
+    assert status["operation"] == "GetStatusZip"
+    assert [d["status_code"] for d in status["documents"]] == ["00", "99", "00"]
+    assert asked.exit_code == 1
+
+    testset = json.loads(run("--json", "dian", "testset", "status", "--nit", "900373987").stdout)
+    assert (testset["status"], testset["total_accepted"], testset["total_rejected"]) == ("rechazado", 2, 1)
+
+
+def test_bad_input_is_refused_before_anything_is_sent(run: Cli, documents: list[Path], password_file: Path,
+                                                      registration: SoftwareRegistration) -> None:
+    url = "http://127.0.0.1:9/dian/habilitacion/WcfDianCustomerServices.svc"  # nothing is sent: no server
+    options = ("--url", url, "--password-file", str(password_file))
+    nomina = run("dian", "send", str(documents[3]), "--test-set", registration.test_set_id, *options)
+    assert nomina.exit_code == 2 and "the test set takes invoices, credit and debit notes" in nomina.stderr
+    missing = run("dian", "send", "nowhere.xml", *options)
+    assert missing.exit_code == 2 and "does not exist" in missing.stderr
+    bad_url = run("dian", "send", str(documents[0]), "--url", "ftp://dian", "--password-file", str(password_file))
+    assert bad_url.exit_code == 2 and "is not an http(s) URL" in bad_url.stderr
+    not_mine = run("dian", "send", str(documents[0]), "--nit", "830095213-0", *options)
+    assert not_mine.exit_code == 2 and "no certificate for NIT 830095213-0" in not_mine.stderr
