@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from typing import Any
 
 import click
@@ -76,6 +75,8 @@ def _verbose(ctx: click.Context) -> bool:
 
 def _fail(ctx: click.Context, message: str, code: int) -> None:
     if _verbose(ctx):
+        import traceback  # only here: with linecache and tokenize it would slow every command's start
+
         traceback.print_exc()
     click.echo(one_line(message), err=True)
     ctx.exit(code)

@@ -76,9 +76,11 @@ class HomeSigners:
     _cache: dict[tuple[Environment | None, str], Signer] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.selection.store is None:
-            load_authority(self.home)  # without a CA there are no stored certificates: say so
-        anchors, self._intermediates = home_trust(self.home)
+        if self.selection.store is None:  # without a CA there are no stored certificates: say so
+            authority = load_authority(self.home)
+            anchors, self._intermediates = [authority.root], [authority.issuing]
+        else:
+            anchors, self._intermediates = home_trust(self.home)
         self._anchors = tuple(anchors) + self.extra_trust
         self._revocation = home_revocations(self.home) if self.home.db_path.exists() else None
         self._rules = (loan_rule(Database.open(self.home)),) if self.home.db_path.exists() else ()
