@@ -315,9 +315,9 @@ class _Run:
             try:
                 upload = self.client.send_test_set_async(f"z{self.journal.nit.split('-')[0]}{batch[0].number}.zip",
                                                          content, self.journal.test_set_id)
-            except DianServiceError:
+            except BaseException:  # a failed exchange, or Ctrl-C while DIAN may be reading the ZIP
                 for entry in batch:
-                    entry.attempts += 1  # DIAN may have it: asked about before it is sent again
+                    entry.attempts += 1  # DIAN may have it: asked about (GetStatus) before it is sent again
                 raise
             problem = upload_refusal(upload)
             if problem is not None:
