@@ -115,3 +115,22 @@ def test_bad_input_is_refused_before_anything_is_sent(run: Cli, documents: list[
     assert bad_url.exit_code == 2 and "is not an http(s) URL" in bad_url.stderr
     not_mine = run("dian", "send", str(documents[0]), "--nit", "830095213-0", *options)
     assert not_mine.exit_code == 2 and "no certificate for NIT 830095213-0" in not_mine.stderr
+
+
+def test_a_batch_still_being_validated_is_reported_pending(run: Cli, serve: Callable[..., Served],
+                                                           documents: list[Path], password_file: Path,
+                                                           registration: SoftwareRegistration) -> None:
+    slow = serve(dian_batch_delay=3600.0)
+    options = ("--url", slow.endpoint(), "--password-file", str(password_file))
+    sent = run("dian", "send", str(documents[0]), "--test-set", registration.test_set_id, "--wait", "0", *options)
+    assert sent.exit_code == 1 and sent.stderr == ""
+    [line] = [x for x in sent.stdout.splitlines() if "still being validated" in x]
+    zip_key = line.split()[-1]
+    assert line == f"batch {zip_key} is still being validated: minica dian status {zip_key}"
+    assert "0 accepted, 0 rejected (0 answered of 1)" in sent.stdout
+    assert not documents[0].with_name("SETP990000001.application-response.xml").exists()
+
+    asked = run("dian", "status", zip_key, *options)
+    assert asked.exit_code == 1
+    assert f"{zip_key}  98 En Proceso — still being validated" in asked.stdout
+    assert "Batch en proceso de validación." in asked.stdout

@@ -3,6 +3,7 @@ home by default, ``--url`` for another)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +42,16 @@ def client_options(func: Any) -> Any:
     return password_file_option(func)
 
 
-def polling_options(func: Any) -> Any:
-    """--wait and --poll-interval: how long GetStatusZip is polled."""
-    func = click.option("--poll-interval", type=click.FloatRange(0, 3600), default=2.0, show_default=True,
-                        help="Seconds between GetStatusZip polls while DIAN validates a batch.")(func)
-    return click.option("--wait", type=click.FloatRange(0, 86400), default=300.0, show_default=True,
-                        help="Seconds to wait at most for a batch's answer.")(func)
+def polling_options(wait: float) -> Callable[[Any], Any]:
+    """--wait (default ``wait``) and --poll-interval: how long GetStatusZip is polled."""
+
+    def decorate(func: Any) -> Any:
+        func = click.option("--poll-interval", type=click.FloatRange(0, 3600), default=2.0, show_default=True,
+                            help="Seconds between GetStatusZip polls while DIAN validates a batch.")(func)
+        return click.option("--wait", type=click.FloatRange(0, 86400), default=wait, show_default=True,
+                            help="Seconds to wait at most for a batch's answer.")(func)
+
+    return decorate
 
 
 def make_client(app: AppContext, environment: Environment, *, url: str | None, nit: Nit | None,
@@ -103,7 +108,7 @@ def _sender_nit(documents: list[Any], selection: Selection) -> Nit | None:
 @click.option("--test-set", "test_set", metavar="ID",
               help="Send them together to the habilitación test set ID (SendTestSetAsync) and follow them.")
 @client_options
-@polling_options
+@polling_options(wait=300.0)
 @at_option
 @json_option
 @pass_app
@@ -160,7 +165,7 @@ def _pending(report: SendReport) -> int:
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Save DIAN's ApplicationResponses in this folder.")
 @client_options
-@polling_options
+@polling_options(wait=0.0)
 @at_option
 @json_option
 @pass_app
@@ -170,7 +175,7 @@ def status(app: AppContext, track: str, env: str, out_dir: Path | None, url: str
     """Ask DIAN about a document (its CUFE/CUDE/CUNE: GetStatus) or a batch (its ZipKey: GetStatusZip).
 
     A ZipKey still being validated is asked again every --poll-interval seconds for --wait seconds
-    (default: once). Exit status 0 when every document asked about was accepted, 1 otherwise.
+    (by default it is asked once). Exit status 0 when every document asked about was accepted, 1 otherwise.
     """
     from minica.dian.habilitacion import company_nit
     from minica.dian.sending import wait_for_zip
@@ -184,8 +189,8 @@ def status(app: AppContext, track: str, env: str, out_dir: Path | None, url: str
                          password_file=password_file)
     is_zip = len(track) == _GUID_LENGTH and track.count("-") == 4
     if is_zip:
-        found = wait_for_zip(client, track, Polling(interval=poll_interval, wait=wait))
-        responses = found if found is not None else client.get_status_zip(track)
+        found = wait_for_zip(client, track, Polling(interval=poll_interval, wait=wait)) if wait else None
+        responses = found if found is not None else client.get_status_zip(track)  # still "98": say so
     else:
         responses = [client.get_status(track)]
     saved = [_save(out_dir, r) for r in responses]

@@ -71,7 +71,7 @@ class _Bar:
 @timeout_option
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
               help="The run's folder (default: HOME/habilitacion/TESTSETID).")
-@polling_options
+@polling_options(wait=300.0)
 @password_file_option
 @ca_password_option
 @at_option
