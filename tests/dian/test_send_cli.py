@@ -134,3 +134,15 @@ def test_a_batch_still_being_validated_is_reported_pending(run: Cli, serve: Call
     assert asked.exit_code == 1
     assert f"{zip_key}  98 En Proceso — still being validated" in asked.stdout
     assert "Batch en proceso de validación." in asked.stdout
+
+
+def test_an_upload_dian_refuses_is_one_error_and_nothing_is_sent(run: Cli, served: Served, documents: list[Path],
+                                                                 password_file: Path) -> None:
+    unknown = "0b5ece9d-6496-4aed-9e86-01f8844ff724"
+    result = run("--json", "dian", "send", str(documents[0]), "--test-set", unknown, "--url", served.endpoint(),
+                 "--password-file", str(password_file))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (f"error: DIAN refused the test-set batch: El testSetId '{unknown}' no existe. —"
+                                     " check --test-set (the TestSetId of the registered software) and --env")
+    data = json.loads(result.stdout)
+    assert (data["zip_keys"], data["not_sent"]) == ([], [str(documents[0])])
