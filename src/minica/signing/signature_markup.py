@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import functools
 import re
 from collections.abc import Mapping, Sequence
 
@@ -79,14 +78,27 @@ def _b64(value: bytes) -> str:
     return base64.b64encode(value).decode("ascii")
 
 
-@functools.lru_cache(maxsize=32)
-def _certificate_facts(certificate: x509.Certificate, digest: DigestAlgorithm) -> tuple[str, str, str, int]:
-    """(base64 DER, its digest, issuer name, serial) of one certificate; cached, as a signer signs
-    many documents with the same certificates."""
+_Facts = tuple[str, str, str, int]
+#: Facts by the certificate object's identity: a signer passes the same objects for every document,
+#: and hashing a certificate costs about as much as the facts. The object is kept with its facts,
+#: so its id cannot be reused while the entry lives.
+_FACTS: dict[tuple[int, str], tuple[x509.Certificate, _Facts]] = {}
+
+
+def _certificate_facts(certificate: x509.Certificate, digest: DigestAlgorithm) -> _Facts:
+    """(base64 DER, its digest, issuer name, serial) of one certificate, remembered."""
+    key = (id(certificate), digest.name)
+    known = _FACTS.get(key)
+    if known is not None and known[0] is certificate:
+        return known[1]
     der = certificate.public_bytes(serialization.Encoding.DER)
     hashed = digest.new()
     hashed.update(der)
-    return _b64(der), _b64(hashed.digest()), certificate.issuer.rfc4514_string(), certificate.serial_number
+    facts = (_b64(der), _b64(hashed.digest()), certificate.issuer.rfc4514_string(), certificate.serial_number)
+    if len(_FACTS) >= 64:
+        _FACTS.clear()
+    _FACTS[key] = (certificate, facts)
+    return facts
 
 
 class SignatureMarkup:
@@ -116,8 +128,9 @@ class SignatureMarkup:
             f'<ds:DigestMethod Algorithm="{uri}"/>'
         )
 
-    def key_info(self, namespaces: str = "", *, canonical: bool = False) -> str:
-        """``ds:KeyInfo``; ``namespaces`` are the apex declarations of its canonical form."""
+    def key_info(self, namespaces: str = "") -> str:
+        """``ds:KeyInfo``; ``namespaces`` are the apex declarations of its canonical form (nothing
+        else differs: it has no empty element and no free text)."""
         x509_data = "".join(f"<ds:X509Certificate>{der}</ds:X509Certificate>" for der, _, _, _ in self.certificates)
         return f'<ds:KeyInfo{namespaces} Id="{self.sig_id}-keyinfo"><ds:X509Data>{x509_data}</ds:X509Data></ds:KeyInfo>'
 

@@ -55,6 +55,9 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha384": hashes.SHA384,
     "sha512": hashes.SHA512,
 }
+#: Key and certificate objects already seen to belong together (a signer passes the same ones for
+#: every document); kept with their ids, so an id cannot be reused while the entry lives.
+_MATCHED: dict[tuple[int, int], tuple[rsa.RSAPrivateKey, x509.Certificate]] = {}
 #: Above this size the document's canonical form is streamed into the hash (bounded memory).
 _STREAM_ABOVE = 2 * 1024 * 1024
 
@@ -133,7 +136,7 @@ def sign_document(
     namespaces = canonical_namespaces(in_scope)
     digests = (
         document_digest,
-        _digest(markup.key_info(namespaces, canonical=True), digest),
+        _digest(markup.key_info(namespaces), digest),
         _digest(markup.signed_properties(namespaces, canonical=True), digest),
     )
     signed_info = markup.signed_info(digests, namespaces, canonical=True).encode("utf-8")
@@ -181,12 +184,18 @@ def _check_arguments(
     if not isinstance(signing_time, _dt.datetime):
         raise TypeError("signing_time must be a datetime")
     colombian(signing_time)  # refuses naive times
+    known = _MATCHED.get((id(key), id(certificate)))
+    if known is not None and known[0] is key and known[1] is certificate:
+        return
     public = certificate.public_key()
     if not isinstance(public, rsa.RSAPublicKey) or public != key.public_key():
         raise InvalidInput(
             "the private key does not belong to the signing certificate",
             "use the key and certificate from the same keystore entry",
         )
+    if len(_MATCHED) >= 64:
+        _MATCHED.clear()
+    _MATCHED[(id(key), id(certificate))] = (key, certificate)
 
 
 def _signature_id(given: str | None) -> str:
