@@ -37,6 +37,9 @@ def test_json_carries_the_grades_the_cause_and_a_hex_serial(ours, verify, pki) -
     body = verify(ours).to_json()
     assert {"valid", "intact", "signature_valid", "profile", "trusted"} <= set(body)
     assert body["signer"]["serial"] == format(pki.signer.serial_number, "X")
+    # Times in Colombian time, as the API and every other command write them.
+    assert body["signing_time"] == "2026-02-27T10:00:00-05:00"
+    assert body["signer"]["not_before"] == "2024-12-31T19:00:00-05:00"
     assert all(c["cause"] is None for c in body["checks"])
     tampered = verify(kit.swap(ours, b"<cbc:Note>", b"<cbc:Note>X")).to_json()
     assert [c["cause"] for c in tampered["checks"] if c["status"] == "fail"] == ["unexplained"]

@@ -25,6 +25,7 @@ from typing import Any, Literal
 from cryptography import x509
 from lxml import etree
 
+from minica.clock import colombian
 from minica.signing.xmlsafe import parse_xml
 
 Status = Literal["pass", "fail", "warn", "skip"]
@@ -111,16 +112,16 @@ class VerificationResult:
         return tuple(c for c in self.checks if c.rule == rule)
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready summary: the grades, the signer (serial in hex, as everywhere in minica),
-        and every check."""
+        """A JSON-ready summary: the grades, the signer (serial in hex, times in Colombian time,
+        as everywhere in minica's output), and every check."""
         signer: dict[str, Any] | None = None
         if self.signer is not None:
             signer = {
                 "subject": self.signer.subject.rfc4514_string(),
                 "issuer": self.signer.issuer.rfc4514_string(),
                 "serial": format(self.signer.serial_number, "X"),
-                "not_before": self.signer.not_valid_before_utc.isoformat(),
-                "not_after": self.signer.not_valid_after_utc.isoformat(),
+                "not_before": colombian(self.signer.not_valid_before_utc).isoformat(),
+                "not_after": colombian(self.signer.not_valid_after_utc).isoformat(),
             }
         return {
             "valid": self.valid,
@@ -129,7 +130,7 @@ class VerificationResult:
             "profile": self.profile,
             "trusted": self.trusted,
             "signer": signer,
-            "signing_time": self.signing_time.isoformat() if self.signing_time else None,
+            "signing_time": colombian(self.signing_time).isoformat() if self.signing_time else None,
             "policy": self.policy,
             "checks": [c.to_json() for c in self.checks],
         }
