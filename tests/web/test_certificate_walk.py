@@ -118,7 +118,7 @@ def test_from_the_welcome_link_to_an_issued_certificate_listed_at_dian(
     serial = browser.text("#certificado")
     browser.submit("#certificado")
     assert browser.text("#estado") == "valid" and "habilitacion, produccion" in browser.text("#datos")
-    with httpx.Client(base_url=site.url, cookies={"minica_sesion": browser.cookie()}) as http:
+    with httpx.Client(base_url=site.url, cookies={"minica_sesion": browser.cookie()}, timeout=60) as http:
         leaf = x509.load_pem_x509_certificate(http.get(f"/operador/certificados/{serial}/certificado.pem").content)
         chain = x509.load_pem_x509_certificates(http.get(f"/operador/certificados/{serial}/cadena.pem").content)
     assert format(leaf.serial_number, "X") == serial and len(chain) == 3 and chain[0] == leaf

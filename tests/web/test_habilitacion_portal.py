@@ -56,7 +56,7 @@ def test_the_portal_shows_software_counters_and_each_received_document(
 
     accounts.register(home, NOW, nit=nit.with_dv, razon_social="ACME S.A.S.", email="a@acme.example.co",
                       password=DIAN_PASSWORD, confirmation=DIAN_PASSWORD)  # fmt: skip
-    with httpx.Client(base_url=site.url, follow_redirects=False) as http:
+    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as http:
         assert http.get("/dian/habilitacion").status_code == 401
         token = re.search(r'name="csrf" value="([^"]+)"', http.get("/dian").text)
         assert token

@@ -49,7 +49,7 @@ def test_a_client_borrows_the_vendors_certificate_with_the_signed_letter(
     assert browser.text("#estado") == "Préstamo: falta la carta firmada"
 
     # The letter downloads as a PDF with the representative's data; unsigned, it is refused.
-    with httpx.Client(base_url=site.url, cookies={"minica_sesion": browser.cookie()}) as http:
+    with httpx.Client(base_url=site.url, cookies={"minica_sesion": browser.cookie()}, timeout=60) as http:
         reply = http.get(f"/proveedor/solicitudes/{radicado}/carta")
     assert reply.status_code == 200 and reply.content.startswith(b"%PDF-")
     unsigned, signed = tmp_path / "carta.pdf", tmp_path / "carta-firmada.pdf"

@@ -24,8 +24,8 @@ def _csrf(client: httpx.Client, path: str) -> str:
 
 
 def test_the_vendor_pays_for_a_clients_certificate(site: Served, home: Home, clock: FixedClock) -> None:
-    with httpx.Client(base_url=site.url, follow_redirects=False) as vendor, \
-            httpx.Client(base_url=site.url, follow_redirects=False) as stranger:  # fmt: skip
+    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as vendor, \
+            httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as stranger:  # fmt: skip
         token = _csrf(vendor, "/proveedor")
         form = {k: v for k, v in REQUEST_FORM.items() if k not in REPRESENTATIVE}
         filed = vendor.post("/proveedor/solicitar", data={**form, "csrf": token, "password": PASSWORD,

@@ -30,8 +30,9 @@ from minica.storage.home import Home
 TOKEN = "web-token-0123456789abcdef"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-#: The longest any page condition is waited for (a page of this server answers in milliseconds).
-WAIT = 20.0
+#: The longest any page condition is waited for (a page answers in milliseconds; approving issues a
+#: certificate in a worker, bounded by the server's 30 s request timeout).
+WAIT = 30.0
 #: Chromium as root in a container: no sandbox, no GPU, nothing fetched from the internet.
 CHROMIUM_ARGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
