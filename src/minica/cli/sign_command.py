@@ -57,10 +57,16 @@ def plan_jobs(
             raise InvalidInput("-o/--output takes one document", "use --out-dir for several")
         return [SignJob(files[0], output)]
     jobs = []
+    resolved: dict[Path, Path] = {}  # each folder resolved once (a batch has thousands of files)
+    out_folder = out_dir.resolve() if out_dir else None
     for path in files:
-        target = (out_dir / path.name) if out_dir else path.with_name(path.stem + SIGNED_SUFFIX)
-        if target.resolve() == path.resolve():
-            raise InvalidInput(f"signing {path} would overwrite it", "choose another --out-dir")
+        if out_dir is None:
+            target = path.with_name(path.stem + SIGNED_SUFFIX)  # never the input: another name
+        else:
+            target = out_dir / path.name
+            same_folder = resolved.setdefault(path.parent, path.parent.resolve()) == out_folder
+            if same_folder or (path.is_symlink() and target.resolve() == path.resolve()):
+                raise InvalidInput(f"signing {path} would overwrite it", "choose another --out-dir")
         jobs.append(SignJob(path, target, replace=force))
     return jobs
 

@@ -128,9 +128,15 @@ def _init_worker(settings: SignSettings, parent_pid: int) -> None:
     _worker = (settings, settings.signers())
 
 
-def _work(jobs: Sequence[SignJob]) -> list[SignOutcome]:
+#: A job as it travels to a worker (plain strings pickle faster than paths), and its result back.
+_PlainJob = tuple[str, str, bool]
+_PlainResult = tuple["str | None", int]
+
+
+def _work(jobs: Sequence[_PlainJob]) -> list[_PlainResult]:
     assert _worker is not None
-    return [sign_one(job, *_worker) for job in jobs]
+    outcomes = [sign_one(SignJob(Path(source), Path(target), replace), *_worker) for source, target, replace in jobs]
+    return [(outcome.error, outcome.exit_code) for outcome in outcomes]
 
 
 def sign_many(
@@ -193,20 +199,22 @@ def _sign_in_pool(
     # its initializer ignores it. A Ctrl-C meanwhile is delivered to this process on unblocking.
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(settings, os.getpid()))
-    futures: list[Future[list[SignOutcome]]] = []
-    reported = [0] * ((len(jobs) + size - 1) // size)  # outcomes of each chunk handed to done()
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    futures: list[Future[list[_PlainResult]]] = []
+    reported = [0] * len(chunks)  # outcomes of each chunk handed to done()
     wait = True
     try:
         try:
-            futures += (pool.submit(_work, jobs[i : i + size]) for i in range(0, len(jobs), size))
+            futures += (pool.submit(_work, [(str(j.source), str(j.target), j.replace) for j in chunk])
+                        for chunk in chunks)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        _report(futures, reported, done)
+        _report(chunks, futures, reported, done)
     except KeyboardInterrupt:
         for future in futures:  # chunks not started never start
             future.cancel()
         try:
-            _report(futures, reported, done)  # the documents in progress, finished meanwhile
+            _report(chunks, futures, reported, done)  # the documents in progress, finished meanwhile
         except KeyboardInterrupt:  # a second Ctrl-C: stop now (the workers die with us)
             wait = False
         raise
@@ -215,13 +223,17 @@ def _sign_in_pool(
 
 
 def _report(
-    futures: Sequence[Future[list[SignOutcome]]], reported: list[int], done: Callable[[SignOutcome], None]
+    chunks: Sequence[Sequence[SignJob]],
+    futures: Sequence[Future[list[_PlainResult]]],
+    reported: list[int],
+    done: Callable[[SignOutcome], None],
 ) -> None:
     """Hand ``done`` the outcomes of each chunk in order, those it has not had yet; cancelled
     chunks (never started) have none."""
-    for index, future in enumerate(futures):
+    for index, (chunk, future) in enumerate(zip(chunks, futures, strict=False)):
         if future.cancelled():
             continue
-        for outcome in future.result()[reported[index] :]:
+        results = future.result()
+        for job, (error, exit_code) in list(zip(chunk, results, strict=True))[reported[index] :]:
             reported[index] += 1
-            done(outcome)
+            done(SignOutcome(job, error, exit_code))
