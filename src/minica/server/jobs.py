@@ -1,7 +1,9 @@
 """The library calls ``minica serve`` runs in worker processes (:mod:`minica.server.workers`).
 
 One function per CPU-heavy route: plain, picklable values in (the home, the time, the request's
-bytes and passwords), plain values out. Nothing here knows about HTTP; nothing is kept between jobs.
+bytes and passwords), plain values out. Nothing here knows about HTTP. The one thing a worker keeps
+between jobs is its opened keystores (:data:`KEYSTORES`), reused only for the same file and the
+same password; whether a certificate may sign is decided again for every request.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ from minica.signing.policy import DigestAlgorithm, SignerRole
 from minica.signing.selection import HomeSigners, Selection
 from minica.signing.verifier import verify_document
 from minica.storage.home import Home
+from minica.storage.keystore_cache import KeystoreCache
+
+#: This worker's opened keystores (see :mod:`minica.storage.keystore_cache`): an API client signing
+#: for the same company does not pay for decrypting its keystore on every request.
+KEYSTORES = KeystoreCache()
 
 
 def verify(home: Home, at: _dt.datetime, data: bytes, technical_key: str | None,
@@ -46,7 +53,7 @@ def sign(home: Home, now: _dt.datetime, data: bytes, password: bytes, selection:
          digest: DigestAlgorithm, with_chain: bool) -> dict[str, Any]:
     """``POST /api/v1/sign``: the signed document (base64) and the signer's serial."""
     document = UblDocument.from_bytes(data)  # the one parse: it picks the signer and is signed
-    signer = HomeSigners(home, password, selection, now).for_document(document)
+    signer = HomeSigners(home, password, selection, now, opener=KEYSTORES.open).for_document(document)
     signed = signer.sign(document, signing_time=now, role=role, digest=digest, include_chain=with_chain)
     return {
         "serial": format(signer.keystore.certificate.serial_number, "X"),

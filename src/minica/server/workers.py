@@ -10,7 +10,8 @@ issuing, checking, reading uploads) runs it in a separate process that can be:
   bytes and enforces deadlines. Callers on any event loop (uvicorn's, a test client's) await it.
 - **A job** travels as a pickled ``(function, args, kwargs)`` over a socket pair, with its bytes
   (the document, the keystore password): nothing goes on a command line, in the environment or on
-  disk, and nothing of it is logged. A worker keeps nothing between jobs.
+  disk, and nothing of it is logged. A worker keeps nothing between jobs but what a job function
+  keeps on purpose: the opened keystores of :data:`minica.server.jobs.KEYSTORES`.
 - **A deadline** per job: ``timeout`` seconds from submission, waiting for a free worker included.
   Past it the worker is killed (SIGKILL) and replaced, and the caller gets :class:`WorkTimedOut`
   (:class:`ServerBusy` if no worker became free in time). Both are :class:`WorkRefused` (HTTP 503).
