@@ -19,6 +19,8 @@ command -v keytool >/dev/null 2>&1 || missing+=(default-jdk-headless)
 command -v faketime >/dev/null 2>&1 || missing+=(faketime)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+# curl posts a signed SOAP request in the README's local-DIAN example (tests/dian/test_send_cli.py).
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 # The xmlsec Python package (zeep's WS-Security signer in the DIAN web-service tests) builds against these.
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 dpkg -s libxmlsec1-dev >/dev/null 2>&1 || missing+=(libxmlsec1-dev)

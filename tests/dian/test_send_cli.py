@@ -4,18 +4,25 @@ and followed by its ZipKey; bad input refused before anything is sent."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import shlex
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from dian_kit import Served
 from lxml import etree
-from support import NOW, Cli
+from support import NOW, PASSWORD, Cli
 
+from minica.ca.issuance import IssueRequest, issue_certificate
+from minica.clock import COLOMBIA, FixedClock
 from minica.dian.generator import generate_credit_note, generate_invoice, generate_nomina
-from minica.dian.registration import SoftwareRegistration
+from minica.dian.registration import RegistrationRequest, SoftwareRegistration, register_software
+from minica.identity import Nit
 from minica.signing import namespaces as ns
+from minica.storage.home import Home
 
 
 @pytest.fixture
@@ -146,3 +153,55 @@ def test_an_upload_dian_refuses_is_one_error_and_nothing_is_sent(run: Cli, serve
                                      " check --test-set (the TestSetId of the registered software) and --env")
     data = json.loads(result.stdout)
     assert (data["zip_keys"], data["not_sent"]) == ([], [str(documents[0])])
+
+
+def test_envelope_out_writes_the_signed_request_that_readmes_curl_posts(run: Cli, served: Served,
+                                                                        documents: list[Path],
+                                                                        password_file: Path) -> None:
+    """README's curl example, exactly: ``--envelope-out`` writes the WS-Security signed request
+    (nothing sent), and curl posting it gets DIAN's answer."""
+    envelope = documents[0].with_name("envelope.xml")
+    written = run("--json", "dian", "send", str(documents[0]), "--envelope-out", str(envelope), "--url",
+                  served.endpoint(), "--password-file", str(password_file))
+    assert written.exit_code == 0, written.output
+    data = json.loads(written.stdout)
+    assert (data["operation"], data["url"], data["envelope"]) == ("SendBillSync", served.endpoint(), str(envelope))
+    assert data["expires"] == (NOW + dt.timedelta(minutes=5)).astimezone(COLOMBIA).isoformat(timespec="seconds")
+    assert not documents[0].with_name("SETP990000001.application-response.xml").exists()
+    received = run("--json", "dian", "documents")
+    assert json.loads(received.stdout)["documents"] == []  # nothing was sent
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    line = next(x for x in readme.splitlines() if x.startswith("curl ") and "@envelope.xml" in x)
+    command = shlex.split(line.split("#")[0].replace('"$DIAN"', served.endpoint()))
+    posted = subprocess.run(command, cwd=envelope.parent, capture_output=True, timeout=60, check=True)
+    root = etree.fromstring(posted.stdout)
+    result = root.find(".//{http://wcf.dian.colombia}SendBillSyncResult")
+    d = "{http://schemas.datacontract.org/2004/07/DianResponse}"
+    assert (result.findtext(f"{d}StatusCode"), result.findtext(f"{d}IsValid")) == ("00", "true")
+    assert subprocess.run(shlex.split(data["curl"]), cwd=envelope.parent, capture_output=True, timeout=60,
+                          check=True).stdout.count(b"Documento procesado anteriormente.") == 1  # the same, again
+
+    both = run("dian", "send", *map(str, documents[:2]), "--envelope-out", str(envelope), "--url", served.endpoint(),
+               "--password-file", str(password_file))
+    assert both.exit_code == 2 and "one document sent alone" in both.stderr
+
+
+def test_status_signs_with_the_one_company_that_has_a_certificate(run: Cli, served: Served, home: Home,
+                                                                   clock: FixedClock, password_file: Path,
+                                                                   registration: SoftwareRegistration) -> None:
+    """``dian status`` names no document: the only company with a usable certificate signs, however many
+    software registrations the home holds; with two such companies it asks which."""
+    register_software(home, clock, RegistrationRequest(Nit.parse("860001022-7"), pin="54321"))  # no certificate
+    options = ("--url", served.endpoint(), "--password-file", str(password_file))
+    unknown = run("dian", "status", "f" * 96, *options)
+    assert unknown.exit_code == 1 and "66 TrackId no existe" in unknown.stdout, unknown.output
+
+    issue_certificate(home, IssueRequest(Nit.parse("860001022-7"), "OTRA EMPRESA S.A.S."),
+                      store_password=PASSWORD.encode(), clock=clock)
+    two = run("dian", "status", "f" * 96, *options)
+    assert two.exit_code == 2
+    assert two.stderr.strip() == ("error: 2 companies have a certificate in the habilitacion store (860001022-7, "
+                                  "900373987-9) — give --nit: whose certificate signs the request")
+    chosen = run("dian", "status", "f" * 96, "--nit", "860001022-7", *options)
+    assert chosen.exit_code == 1 and "66 TrackId no existe" in chosen.stdout

@@ -3,6 +3,7 @@ home by default, ``--url`` for another)."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,20 @@ from typing import Any
 import click
 
 from minica.cli.context import AppContext, at_option, json_option, pass_app, password_file_option, store_password
+from minica.clock import COLOMBIA
 from minica.dian.client import DianClient, default_endpoint, home_credentials
 from minica.dian.replies import DianResponse
-from minica.dian.sending import Answered, Polling, SendReport, read_documents, response_path, send_documents
+from minica.dian.request_signing import REQUEST_TTL
+from minica.dian.sending import (
+    Answered,
+    Outgoing,
+    Polling,
+    SendReport,
+    read_documents,
+    response_path,
+    send_documents,
+    sync_request,
+)
 from minica.dian.transport import DEFAULT_TIMEOUT
 from minica.environment import Environment
 from minica.errors import InvalidInput, MinicaError, one_line
@@ -107,14 +119,17 @@ def _sender_nit(documents: list[Any], selection: Selection) -> Nit | None:
 @click.option("--env", "env", help="habilitacion or produccion (default: the documents' ProfileExecutionID).")
 @click.option("--test-set", "test_set", metavar="ID",
               help="Send them together to the habilitación test set ID (SendTestSetAsync) and follow them.")
+@click.option("--envelope-out", "envelope_out", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Write the signed SOAP request of the one document to FILE instead of sending it (to post "
+                   "with curl or a SOAP tool within 5 minutes).")
 @client_options
 @polling_options(wait=300.0)
 @at_option
 @json_option
 @pass_app
-def send(app: AppContext, files: tuple[Path, ...], env: str | None, test_set: str | None, url: str | None,
-         nit: str | None, serial: str | None, store: Path | None, timeout: float, password_file: Path | None,
-         wait: float, poll_interval: float) -> None:
+def send(app: AppContext, files: tuple[Path, ...], env: str | None, test_set: str | None, envelope_out: Path | None,
+         url: str | None, nit: str | None, serial: str | None, store: Path | None, timeout: float,
+         password_file: Path | None, wait: float, poll_interval: float) -> None:
     """Send signed documents to DIAN (WS-Security signed) and print DIAN's answers.
 
     Each document goes alone with SendBillSync (SendNominaSync for payroll, SendEventUpdateStatus for
@@ -122,12 +137,19 @@ def send(app: AppContext, files: tuple[Path, ...], env: str | None, test_set: st
     GetStatusZip is polled (--wait, --poll-interval). DIAN's ApplicationResponse is saved beside each
     document as NAME.application-response.xml. Exit status 0 when DIAN accepted every document, 1
     otherwise (a rejection, no answer yet, or a failed exchange: an error line says which).
+    With --envelope-out nothing is sent: the signed request is written for another tool to post.
     """
+    if envelope_out is not None and (test_set is not None or len(files) != 1):
+        raise InvalidInput("--envelope-out writes the request of one document sent alone",
+                           "give one file, without --test-set")
     selection = Selection(serial=serial, nit=nit, store=store)
     documents = read_documents(list(files), test_set=test_set is not None)
     environment = _environment(env, documents)
     client = make_client(app, environment, url=url, nit=_sender_nit(documents, selection), selection=selection,
                          timeout=timeout, password_file=password_file)
+    if envelope_out is not None:
+        _write_envelope(app, client, documents[0], envelope_out)
+        return
 
     def shown(answered: Answered) -> None:
         if not app.json:
@@ -141,6 +163,21 @@ def send(app: AppContext, files: tuple[Path, ...], env: str | None, test_set: st
         fail_after_output(str(report.error))
     if not report.all_accepted:
         click.get_current_context().exit(1)
+
+
+def _write_envelope(app: AppContext, client: DianClient, document: Outgoing, target: Path) -> None:
+    operation, parameters = sync_request(document)
+    try:
+        atomic_write(target, client.envelope(operation, parameters), mode=0o644)
+    except OSError as exc:
+        raise MinicaError(f"cannot write {target}: {exc.strerror}", "check --envelope-out") from None
+    expires = (app.clock.now() + REQUEST_TTL).astimezone(COLOMBIA).isoformat(timespec="seconds")
+    curl = (f"curl -s -H 'Content-Type: application/soap+xml; charset=utf-8' --data-binary @{shlex.quote(str(target))}"
+            f" {shlex.quote(client.url)}")
+    app.emit({"envelope": str(target), "operation": operation.value, "url": client.url, "expires": expires,
+              "curl": curl},
+             lambda: click.echo(f"wrote the signed {operation.value} request → {target} (fresh until {expires});"
+                                f" post it with:\n  {curl}"))
 
 
 def _summary(report: SendReport) -> None:
@@ -177,15 +214,16 @@ def status(app: AppContext, track: str, env: str, out_dir: Path | None, url: str
     A ZipKey still being validated is asked again every --poll-interval seconds for --wait seconds
     (by default it is asked once). Exit status 0 when every document asked about was accepted, 1 otherwise.
     """
-    from minica.dian.habilitacion import company_nit
+    from minica.dian.client import request_signer_nit
     from minica.dian.sending import wait_for_zip
 
     track = track.strip()
     if not track:
         raise InvalidInput("no trackId given", "give a CUFE/CUDE/CUNE or a ZipKey")
     selection = Selection(serial=serial, nit=nit, store=store)
-    default = None if (nit or serial or store) else company_nit(app.home, None)
-    client = make_client(app, Environment.parse(env), url=url, nit=default, selection=selection, timeout=timeout,
+    environment = Environment.parse(env)
+    default = None if (nit or serial or store) else request_signer_nit(app.home, environment, app.clock.now())
+    client = make_client(app, environment, url=url, nit=default, selection=selection, timeout=timeout,
                          password_file=password_file)
     is_zip = len(track) == _GUID_LENGTH and track.count("-") == 4
     if is_zip:

@@ -43,6 +43,7 @@ from minica.dian.request_signing import RequestCredentials, signed_request
 from minica.dian.soap import Operation
 from minica.dian.transport import DEFAULT_TIMEOUT, check_url, post_soap
 from minica.environment import Environment
+from minica.errors import InvalidInput
 from minica.identity import Nit
 from minica.signing.selection import HomeSigners, Selection
 from minica.signing.service import Signer
@@ -74,6 +75,25 @@ def home_credentials(home: Home, password: bytes, environment: Environment, *, a
     return credentials_from_signer(signers.for_environment(environment, nit), at)
 
 
+def request_signer_nit(home: Home, environment: Environment, at: _dt.datetime) -> Nit:
+    """The company whose certificate signs a request about no document of its own (GetStatus, say):
+    the only NIT with a certificate in ``environment``'s store that may sign at ``at``;
+    :class:`InvalidInput` naming the candidates when that is not one."""
+    from minica.ca.registry import list_certificates
+
+    usable = sorted({record.nit_with_dv for record in list_certificates(home)
+                     if environment in record.stores and record.status != "revoked" and record.key_usage_ok
+                     and record.not_before <= at <= record.not_after})
+    if len(usable) == 1:
+        return Nit.parse(usable[0])
+    store = f"the {environment.value} store"
+    if not usable:
+        raise InvalidInput(f"no certificate in {store} may sign now",
+                           "issue one: minica issue --nit … --name … (or choose one with --serial or --store)")
+    raise InvalidInput(f"{len(usable)} companies have a certificate in {store} ({', '.join(usable)})",
+                       "give --nit: whose certificate signs the request")
+
+
 def zip_of(files: Sequence[tuple[str, bytes]]) -> bytes:
     """A ZIP (deflated) holding ``files`` (name, bytes) in order, as DIAN takes documents."""
     buffer = io.BytesIO()
@@ -86,6 +106,20 @@ def zip_of(files: Sequence[tuple[str, bytes]]) -> bytes:
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+#: An operation's parameters (name, text), in the order DIAN's WSDL gives them.
+Parameters = tuple[tuple[str, str], ...]
+
+
+def file_parameters(file_name: str, content: bytes) -> Parameters:
+    """SendBillSync's and SendBillAsync's: the ZIP's name and its bytes."""
+    return (("fileName", file_name), ("contentFile", _b64(content)))
+
+
+def content_parameters(content: bytes) -> Parameters:
+    """SendNominaSync's and SendEventUpdateStatus's: the ZIP's bytes."""
+    return (("contentFile", _b64(content)),)
 
 
 @dataclass(frozen=True)
@@ -105,31 +139,33 @@ class DianClient:
         if not 0 < self.timeout <= 3600:
             raise ValueError("DianClient.timeout must be between 0 and 3600 seconds")
 
+    def envelope(self, operation: Operation, parameters: Sequence[tuple[str, str]]) -> bytes:
+        """The signed SOAP request :meth:`call` would post now (its Timestamp fresh for five minutes):
+        to post with another tool, curl say."""
+        return signed_request(operation, parameters, endpoint=self.url, credentials=self.credentials,
+                              now=self.clock.now())
+
     def call(self, operation: Operation, parameters: Sequence[tuple[str, str]]) -> etree._Element:
         """Send one request; the operation's result element (see :func:`~minica.dian.replies.operation_result`)."""
-        body = signed_request(operation, parameters, endpoint=self.url, credentials=self.credentials,
-                              now=self.clock.now())
-        reply = post_soap(self.url, body, action=operation.action, timeout=self.timeout)
+        reply = post_soap(self.url, self.envelope(operation, parameters), action=operation.action,
+                          timeout=self.timeout)
         return operation_result(reply, operation, self.url)
 
     def send_bill_sync(self, file_name: str, content: bytes) -> DianResponse:
         """SendBillSync: one invoice, credit or debit note in a ZIP, validated at once."""
-        return dian_response(self.call(Operation.SEND_BILL_SYNC, (("fileName", file_name),
-                                                                  ("contentFile", _b64(content)))), self.url)
+        return dian_response(self.call(Operation.SEND_BILL_SYNC, file_parameters(file_name, content)), self.url)
 
     def send_nomina_sync(self, content: bytes) -> DianResponse:
         """SendNominaSync: one payroll document in a ZIP."""
-        return dian_response(self.call(Operation.SEND_NOMINA_SYNC, (("contentFile", _b64(content)),)), self.url)
+        return dian_response(self.call(Operation.SEND_NOMINA_SYNC, content_parameters(content)), self.url)
 
     def send_event(self, content: bytes) -> DianResponse:
         """SendEventUpdateStatus: one signed ApplicationResponse event in a ZIP."""
-        return dian_response(self.call(Operation.SEND_EVENT_UPDATE_STATUS, (("contentFile", _b64(content)),)),
-                             self.url)
+        return dian_response(self.call(Operation.SEND_EVENT_UPDATE_STATUS, content_parameters(content)), self.url)
 
     def send_bill_async(self, file_name: str, content: bytes) -> UploadResult:
         """SendBillAsync: a ZIP of documents; its ZipKey for :meth:`get_status_zip`."""
-        return upload_result(self.call(Operation.SEND_BILL_ASYNC, (("fileName", file_name),
-                                                                   ("contentFile", _b64(content)))))
+        return upload_result(self.call(Operation.SEND_BILL_ASYNC, file_parameters(file_name, content)))
 
     def send_test_set_async(self, file_name: str, content: bytes, test_set_id: str) -> UploadResult:
         """SendTestSetAsync: a ZIP of documents for the habilitación test set ``test_set_id``."""

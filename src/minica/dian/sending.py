@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from minica.dian.client import DianClient, zip_of
+from minica.dian.client import DianClient, Parameters, content_parameters, file_parameters, zip_of
 from minica.dian.client_errors import DianServiceError
-from minica.dian.replies import DianResponse, UploadResult
+from minica.dian.replies import DianResponse, UploadResult, dian_response
+from minica.dian.soap import Operation
 from minica.dian.zip_intake import MAX_ENTRIES
 from minica.errors import InvalidInput
 from minica.signing import namespaces as ns
@@ -196,13 +197,19 @@ def send_documents(client: DianClient, documents: Sequence[Outgoing], *, test_se
     return report
 
 
-def _sync(client: DianClient, document: Outgoing) -> DianResponse:
+def sync_request(document: Outgoing) -> tuple[Operation, Parameters]:
+    """The operation that takes ``document`` alone, and its parameters: the document in a ZIP of its own."""
     content = zip_of([(document.entry_name, document.data)])
     if document.kind in _BILLS:
-        return client.send_bill_sync(document.path.stem + ".zip", content)
+        return Operation.SEND_BILL_SYNC, file_parameters(document.path.stem + ".zip", content)
     if document.kind in _NOMINA:
-        return client.send_nomina_sync(content)
-    return client.send_event(content)
+        return Operation.SEND_NOMINA_SYNC, content_parameters(content)
+    return Operation.SEND_EVENT_UPDATE_STATUS, content_parameters(content)
+
+
+def _sync(client: DianClient, document: Outgoing) -> DianResponse:
+    operation, parameters = sync_request(document)
+    return dian_response(client.call(operation, parameters), client.url)
 
 
 def _record(report: SendReport, document: Path, response: DianResponse,
