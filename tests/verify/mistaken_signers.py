@@ -39,7 +39,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from lxml import etree
 from verify_kit import DS, NS, XADES, Pki
 
@@ -61,11 +61,11 @@ MISTAKES = frozenset({
     "signing-time-utc", "hex-digest", "sha1-keyinfo", "signed-info-as-written", "sha1-signature", "ca-in-keyinfo",
     "reindented",
 })  # fmt: skip
-XMLSEC = [
-    "xmlsec1", "--verify", "--insecure", "--enabled-key-data", "x509", "--print-debug",
+ID_ATTRS = [
     "--id-attr:Id", "http://uri.etsi.org/01903/v1.3.2#:SignedProperties",
     "--id-attr:Id", "http://www.w3.org/2000/09/xmldsig#:KeyInfo",
 ]
+XMLSEC = ["xmlsec1", "--verify", "--insecure", "--enabled-key-data", "x509", "--print-debug", *ID_ATTRS]
 
 
 def _b64(data: bytes) -> str:
@@ -76,33 +76,44 @@ def _digest(data: bytes, name: str = "sha256") -> str:
     return _b64(hashlib.new(name, data).digest())
 
 
-def _c14n(node: etree._Element | etree._ElementTree, exclusive: bool = False) -> bytes:
-    return etree.tostring(node, method="c14n", exclusive=exclusive)
+def _c14n(node: etree._Element | etree._ElementTree, exclusive: bool = False, prefixes: str | None = None) -> bytes:
+    listed = prefixes.split() if exclusive and prefixes else None
+    return etree.tostring(node, method="c14n", exclusive=exclusive, inclusive_ns_prefixes=listed)
 
 
-def _transforms(*algorithms: str) -> str:
+def _inclusive_namespaces(algorithm: str, prefixes: str | None) -> str:
+    """Exclusive C14N's ``ec:InclusiveNamespaces`` child, as xadesjs and Santuario write it."""
+    if prefixes is None or not algorithm.startswith(EXC_C14N):
+        return ""
+    return f'<ec:InclusiveNamespaces xmlns:ec="{EXC_C14N}" PrefixList="{prefixes}"></ec:InclusiveNamespaces>'
+
+
+def _transforms(*algorithms: str, prefixes: str | None = None) -> str:
     if not algorithms:
         return ""
-    inner = "".join(f'<ds:Transform Algorithm="{a}"></ds:Transform>' for a in algorithms)
+    inner = "".join(
+        f'<ds:Transform Algorithm="{a}">{_inclusive_namespaces(a, prefixes)}</ds:Transform>' for a in algorithms
+    )
     return f"<ds:Transforms>{inner}</ds:Transforms>"
 
 
 def templates(
     pki: Pki, *, c14n: str, transform: str | None, issuer_name: str | None, keyinfo_cert: x509.Certificate,
-    signing_time: str,
+    signing_time: str, prefixes: str | None = None,
 ) -> tuple[str, str, str]:
     """The SignedInfo, KeyInfo and SignedProperties templates (digests as placeholders); KeyInfo and
-    SignedProperties declare the namespaces they use, as template signers write them."""
+    SignedProperties declare the namespaces they use, as template signers write them. ``prefixes``
+    is the PrefixList of every exclusive canonicalization (``None``: no ec:InclusiveNamespaces)."""
     extra = (transform,) if transform else ()
     signed_info = (
-        f'<ds:SignedInfo><ds:CanonicalizationMethod Algorithm="{c14n}"></ds:CanonicalizationMethod>'
-        f'<ds:SignatureMethod Algorithm="{RSA_SHA256}"></ds:SignatureMethod>'
-        f'<ds:Reference Id="{ID}-ref0" URI="">{_transforms(ENVELOPED, *extra)}'
+        f'<ds:SignedInfo><ds:CanonicalizationMethod Algorithm="{c14n}">{_inclusive_namespaces(c14n, prefixes)}'
+        f'</ds:CanonicalizationMethod><ds:SignatureMethod Algorithm="{RSA_SHA256}"></ds:SignatureMethod>'
+        f'<ds:Reference Id="{ID}-ref0" URI="">{_transforms(ENVELOPED, *extra, prefixes=prefixes)}'
         f'<ds:DigestMethod Algorithm="{SHA256}"></ds:DigestMethod><ds:DigestValue>DIGEST0</ds:DigestValue>'
-        f'</ds:Reference><ds:Reference URI="#{ID}-keyinfo">{_transforms(*extra)}'
+        f'</ds:Reference><ds:Reference URI="#{ID}-keyinfo">{_transforms(*extra, prefixes=prefixes)}'
         f'<ds:DigestMethod Algorithm="{SHA256}"></ds:DigestMethod><ds:DigestValue>DIGEST1</ds:DigestValue>'
         f'</ds:Reference><ds:Reference Type="http://uri.etsi.org/01903#SignedProperties" '
-        f'URI="#{ID}-signedprops">{_transforms(*extra)}'
+        f'URI="#{ID}-signedprops">{_transforms(*extra, prefixes=prefixes)}'
         f'<ds:DigestMethod Algorithm="{SHA256}"></ds:DigestMethod><ds:DigestValue>DIGEST2</ds:DigestValue>'
         f"</ds:Reference></ds:SignedInfo>"
     )
@@ -145,11 +156,14 @@ def sign(
     transform: str | None = None,
     issuer_name: str | None = None,
     signing_time: str = SIGNING_TIME,
+    prefixes: str | None = None,
 ) -> bytes:
     """Sign ``unsigned`` with the test PKI's signer, making ``mistakes`` (see the module doc).
 
     ``c14n`` is the declared CanonicalizationMethod and ``transform`` an optional canonicalization
-    transform declared on every reference; both are also what the correct computations use.
+    transform declared on every reference; both are also what the correct computations use. With
+    ``prefixes``, every exclusive one carries ``ec:InclusiveNamespaces PrefixList=prefixes``, and is
+    computed with it.
     """
     assert set(mistakes) <= MISTAKES, set(mistakes) - MISTAKES
     exclusive = c14n.startswith(EXC_C14N)
@@ -157,7 +171,7 @@ def sign(
     keyinfo_cert = pki.intermediate if "ca-in-keyinfo" in mistakes else pki.signer
     signed_info, key_info, properties = templates(
         pki, c14n=c14n, transform=transform, issuer_name=issuer_name, keyinfo_cert=keyinfo_cert,
-        signing_time=signing_time,
+        signing_time=signing_time, prefixes=prefixes,
     )
     signature = (
         f'<ds:Signature xmlns:ds="{DS}" Id="{ID}">{signed_info}'
@@ -174,19 +188,19 @@ def sign(
 
     # URI="": the enveloped transform, in the final document (or, by mistake, the unsigned one).
     if "document-before-extension" in mistakes:
-        digests[0].text = _digest(_c14n(etree.fromstring(unsigned).getroottree(), ref_exclusive))
+        digests[0].text = _digest(_c14n(etree.fromstring(unsigned).getroottree(), ref_exclusive, prefixes))
     else:
         enveloped = copy.deepcopy(tree)
         gone = enveloped.find(".//ds:Signature", NS)
         gone.getparent().remove(gone)
-        digests[0].text = _digest(_c14n(enveloped, ref_exclusive))
+        digests[0].text = _digest(_c14n(enveloped, ref_exclusive, prefixes))
 
     # KeyInfo: in place, or detached from its template.
     node = sig.find("ds:KeyInfo", NS)
     if "keyinfo-detached" in mistakes:
         data = _c14n(etree.fromstring(key_info))
     else:
-        data = _c14n(node, ref_exclusive or "exclusive-keyinfo" in mistakes)
+        data = _c14n(node, ref_exclusive or "exclusive-keyinfo" in mistakes, prefixes)
     digests[1].text = _digest(data, "sha1" if "sha1-keyinfo" in mistakes else "sha256")
 
     # SignedProperties: SigningTime may be set after digesting (or set again).
@@ -202,7 +216,7 @@ def sign(
         data = _c14n(etree.fromstring(properties))
     else:
         use_exclusive = ref_exclusive or "exclusive-signedproperties" in mistakes
-        data = _c14n(node, use_exclusive and "inclusive-signedproperties" not in mistakes)
+        data = _c14n(node, use_exclusive and "inclusive-signedproperties" not in mistakes, prefixes)
     time.text = signing_time
     if "hex-digest" in mistakes:
         digests[2].text = _b64(hashlib.sha256(data).hexdigest().encode())
@@ -217,7 +231,7 @@ def sign(
         value = pki.key.sign(signed, padding.PKCS1v15(), algorithm)
         output = written.replace(PLACEHOLDER.encode(), _b64(value).encode())
     else:
-        signed = _c14n(sig.find("ds:SignedInfo", NS), exclusive)
+        signed = _c14n(sig.find("ds:SignedInfo", NS), exclusive, prefixes)
         sig.find("ds:SignatureValue", NS).text = _b64(pki.key.sign(signed, padding.PKCS1v15(), algorithm))
         output = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
     if "reindented" in mistakes:
@@ -225,6 +239,23 @@ def sign(
         etree.indent(pretty, space="  ")
         output = etree.tostring(pretty, xml_declaration=True, encoding="UTF-8")
     return output
+
+
+def xmlsec1_sign(pki: Pki, template: bytes, folder: Path) -> bytes:
+    """``template`` (a signed document) signed again by xmlsec1 itself: every DigestValue and the
+    SignatureValue emptied, then computed by xmlsec1 (libxml2's own canonicalization)."""
+    emptied = re.sub(rb"<ds:DigestValue>[^<]*</ds:DigestValue></ds:Reference>",
+                     b"<ds:DigestValue></ds:DigestValue></ds:Reference>", template)
+    emptied = re.sub(rb"(<ds:SignatureValue[^>]*>)[^<]*<", rb"\1<", emptied)
+    key, source, output = folder / "xmlsec1-key.pem", folder / "xmlsec1-template.xml", folder / "xmlsec1-signed.xml"
+    key.write_bytes(pki.key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()))
+    source.write_bytes(emptied)
+    run = subprocess.run(
+        ["xmlsec1", "--sign", "--privkey-pem", str(key), *ID_ATTRS, "--output", str(output), str(source)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    return output.read_bytes()
 
 
 def xmlsec1(path: Path) -> tuple[bool, int | None]:

@@ -253,6 +253,9 @@ def _second_signing_time(root: etree._Element) -> None:
     ssp.insert(1, copy.deepcopy(ssp.find("xades:SigningTime", NS)))
 
 
+#: Exclusive C14N's parameter: allowed only inside an exclusive canonicalization (test_declared_c14n).
+INCLUSIVE_NAMESPACES = "{http://www.w3.org/2001/10/xml-exc-c14n#}InclusiveNamespaces"
+
 RESIGNED = {
     "foreign-element-in-keyinfo": (
         _add("ds:KeyInfo", f"{{{kit.NS['cac']}}}LegalMonetaryTotal", "1.00"), "MINICA-SIGNATURE-NAMESPACE"),
@@ -269,6 +272,10 @@ RESIGNED = {
     "text-in-signed-signature-properties": (
         _set_text(".//xades:SignedSignatureProperties", "Total a pagar: 1.00 COP"), "MINICA-SIGNATURE-TEXT"),
     "attribute-on-keyinfo": (_attribute_on_key_info, "MINICA-SIGNATURE-ATTRIBUTE"),
+    "inclusive-namespaces-with-inclusive-c14n": (
+        _add("ds:SignedInfo/ds:CanonicalizationMethod", INCLUSIVE_NAMESPACES), "MINICA-SIGNATURE-ELEMENT"),
+    "inclusive-namespaces-in-reference": (
+        _add("ds:SignedInfo/ds:Reference", INCLUSIVE_NAMESPACES), "MINICA-SIGNATURE-NAMESPACE"),
     "element-beside-signature": (_beside_signature, "MINICA-EXTENSION-CONTENT"),
     "text-beside-signature": (_text_beside_signature, "MINICA-EXTENSION-CONTENT"),
 }

@@ -7,7 +7,9 @@ inclusive C14N 1.0 (rule DC03), but whether a signature is *cryptographically in
 question, answered with the algorithms the signature declares, within this set:
 
 * inclusive C14N 1.0, with or without comments;
-* exclusive C14N 1.0, with or without comments, with its ``InclusiveNamespaces PrefixList``;
+* exclusive C14N 1.0, with or without comments, with its ``InclusiveNamespaces PrefixList``
+  (``#default`` included: lxml passes over it, so the default namespace declarations are then
+  rewritten by the inclusive rule, as libxml2 and xmlsec1 do);
 * C14N 1.1, with or without comments.
 
 For a same-document reference (``URI=""`` or ``URI="#id"``) XML-DSig removes comments before any
@@ -22,6 +24,7 @@ Each algorithm costs one canonicalization, bounded by the limits in
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from lxml import etree
@@ -34,6 +37,10 @@ C14N11 = "http://www.w3.org/2006/12/xml-c14n11"
 C14N11_WITH_COMMENTS = "http://www.w3.org/2006/12/xml-c14n11#WithComments"
 _XML = "{http://www.w3.org/XML/1998/namespace}"
 _INCLUSIVE_NAMESPACES = f"{{{EXC_C14N}}}InclusiveNamespaces"
+#: The markup of canonical XML: comments, PIs, end tags, and start tags with their default
+#: namespace declaration (always the first: C14N sorts it before the other namespace nodes).
+_MARKUP = re.compile(rb'<!--.*?-->|<\?.*?\?>|</[^>]*>|<([^\s>]+)( xmlns="[^"]*")?', re.S)
+_ATTRIBUTE_ESCAPES = {"&": "&amp;", "<": "&lt;", '"': "&quot;", "\t": "&#x9;", "\n": "&#xA;", "\r": "&#xD;"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,8 @@ class Canonicalization:
     version_11: bool = False
     #: Exclusive C14N's ``InclusiveNamespaces PrefixList`` (prefixes treated inclusively).
     prefixes: tuple[str, ...] = ()
+    #: ``#default`` in the PrefixList: the default namespace is treated inclusively too.
+    inclusive_default: bool = False
 
     @property
     def is_dian(self) -> bool:
@@ -70,12 +79,13 @@ class Canonicalization:
                 ancestor = ancestor.getparent()
         keep = self.with_comments if comments is None else comments
         if self.exclusive:
-            return bytes(
+            data = bytes(
                 etree.tostring(
                     node, method="c14n", exclusive=True, with_comments=keep,
                     inclusive_ns_prefixes=list(self.prefixes) or None,
                 )
             )
+            return _default_inclusively(node, data) if self.inclusive_default else data
         return bytes(etree.tostring(node, method="c14n", exclusive=False, with_comments=keep))
 
 
@@ -107,8 +117,39 @@ def declared(element: etree._Element) -> Canonicalization | None:
     listed = element.find(_INCLUSIVE_NAMESPACES)
     if listed is None:
         return found
-    prefixes = tuple(p for p in listed.get("PrefixList", "").split() if p != "#default")
-    return replace(found, prefixes=prefixes)
+    listed_prefixes = listed.get("PrefixList", "").split()
+    prefixes = tuple(p for p in listed_prefixes if p != "#default")
+    return replace(found, prefixes=prefixes, inclusive_default="#default" in listed_prefixes)
+
+
+def _default_inclusively(node: etree._Element | etree._ElementTree, data: bytes) -> bytes:
+    """Exclusive C14N ``data`` of ``node`` with the default namespace treated inclusively.
+
+    Inclusive rule: an element declares ``xmlns`` when its default namespace differs from its
+    parent's (the apex: when it has one), whatever its prefix. Canonical start tags come in
+    document order, one per element, so they are paired with ``node``'s elements.
+    """
+    root = node.getroot() if isinstance(node, etree._ElementTree) else node
+    elements = root.iter(etree.Element)
+    stack = [""]  # the default namespace in effect in the output, per open element
+    out: list[bytes] = []
+    done = 0
+    for match in _MARKUP.finditer(data):
+        start, end = match.span()
+        if match.group(1) is None:
+            if data.startswith(b"</", start):
+                stack.pop()
+            continue
+        default = next(elements).nsmap.get(None, "")
+        declaration = b""
+        if default != stack[-1]:
+            escaped = "".join(_ATTRIBUTE_ESCAPES.get(c, c) for c in default)
+            declaration = f' xmlns="{escaped}"'.encode()
+        out += [data[done:match.end(1)], declaration]
+        done = end
+        stack.append(default)
+    out.append(data[done:])
+    return b"".join(out)
 
 
 def alternative(algorithm: Canonicalization) -> Canonicalization:

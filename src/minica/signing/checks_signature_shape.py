@@ -24,11 +24,16 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from minica.signing import namespaces as ns
+from minica.signing.canonical import EXC_C14N, EXC_C14N_WITH_COMMENTS
 from minica.signing.checks_structure import Checks, SignatureParts, describe
 
 _DS = f"{{{ns.DS}}}"
 _XADES = f"{{{ns.XADES}}}"
 _EXT = f"{{{ns.EXT}}}"
+#: Exclusive C14N's parameter (a child of its ds:CanonicalizationMethod or ds:Transform).
+_INCLUSIVE_NAMESPACES = f"{{{EXC_C14N}}}InclusiveNamespaces"
+_EXCLUSIVE = (EXC_C14N, EXC_C14N_WITH_COMMENTS)
+_CANONICALIZATIONS = (_DS + "CanonicalizationMethod", _DS + "Transform")
 _PROFILE_NAMESPACES = (ns.DS, ns.XADES)
 _XML_WHITESPACE = " \t\r\n"
 #: Something a reader could take for an element: ``<name``, ``</name``, ``<ns:name``.
@@ -53,7 +58,8 @@ UNSIGNED_COMMENT = "MINICA-UNSIGNED-COMMENT"
 RULES: dict[str, str] = {
     OBJECT: "exactly one ds:Object in ds:Signature, the one holding xades:QualifyingProperties",
     MANIFEST: "no ds:Manifest inside ds:Signature",
-    NAMESPACE: "every element inside ds:Signature is an XMLDSig (ds) or XAdES 1.3.2 (xades) element",
+    NAMESPACE: "every element inside ds:Signature is an XMLDSig (ds) or XAdES 1.3.2 (xades) element "
+    "(or exclusive C14N's ec:InclusiveNamespaces)",
     ELEMENT: "every element inside ds:Signature is one DIAN's profile allows where it stands, "
     "no more often than allowed",
     ATTRIBUTE: "every attribute inside ds:Signature is one DIAN's profile allows on its element",
@@ -86,6 +92,8 @@ def _slot(*children: tuple[str, int | None], attributes: tuple[str, ...] = ()) -
 
 _VALUE = Slot(text=True)
 _ALGORITHM = Slot(attributes=frozenset({"Algorithm"}))
+#: A canonicalization naming exclusive C14N may carry its InclusiveNamespaces (see _slot_of).
+_CANONICALIZATION = _slot((_INCLUSIVE_NAMESPACES, 1), attributes=("Algorithm",))
 _DIGEST = _slot((_DS + "DigestMethod", 1), (_DS + "DigestValue", 1))
 _ISSUER_SERIAL = _slot((_DS + "X509IssuerName", 1), (_DS + "X509SerialNumber", 1))
 
@@ -93,7 +101,8 @@ _ISSUER_SERIAL = _slot((_DS + "X509IssuerName", 1), (_DS + "X509SerialNumber", 1
 #: elements keep their schema's attributes; ds:KeyInfo and ds:X509Data take the extras real
 #: documents carry (ds:KeyValue from DIAN's own signer; ds:X509SubjectName and ds:X509IssuerSerial
 #: from a production invoice; chain certificates from minica); xades:SignedDataObjectProperties
-#: is DIAN's own signer's; an empty xades:UnsignedProperties is tolerated (checked apart).
+#: is DIAN's own signer's; an empty xades:UnsignedProperties is tolerated (checked apart). Exclusive
+#: C14N (off-profile, DC03/DC07, yet computed for ZE02) keeps its ec:InclusiveNamespaces.
 SHAPE: dict[str, Slot] = {
     _DS + "Signature": _slot(
         (_DS + "SignedInfo", 1), (_DS + "SignatureValue", 1), (_DS + "KeyInfo", 1),
@@ -103,14 +112,15 @@ SHAPE: dict[str, Slot] = {
         (_DS + "CanonicalizationMethod", 1), (_DS + "SignatureMethod", 1), (_DS + "Reference", None),
         attributes=("Id",),
     ),
-    _DS + "CanonicalizationMethod": _ALGORITHM,
+    _DS + "CanonicalizationMethod": _CANONICALIZATION,
     _DS + "SignatureMethod": _ALGORITHM,
     _DS + "Reference": _slot(
         (_DS + "Transforms", 1), (_DS + "DigestMethod", 1), (_DS + "DigestValue", 1),
         attributes=("Id", "URI", "Type"),
     ),
     _DS + "Transforms": _slot((_DS + "Transform", None)),
-    _DS + "Transform": _ALGORITHM,
+    _DS + "Transform": _CANONICALIZATION,
+    _INCLUSIVE_NAMESPACES: Slot(attributes=frozenset({"PrefixList"})),
     _DS + "DigestMethod": _ALGORITHM,
     _DS + "DigestValue": _VALUE,
     _DS + "SignatureValue": Slot(attributes=frozenset({"Id"}), text=True),
@@ -183,7 +193,7 @@ def _name(node: etree._Element) -> str:
 
 def _short(clark: str) -> str:
     qname = etree.QName(clark)
-    prefix = {ns.DS: "ds", ns.XADES: "xades"}.get(qname.namespace or "", "")
+    prefix = {ns.DS: "ds", ns.XADES: "xades", EXC_C14N: "ec"}.get(qname.namespace or "", "")
     return f"{prefix}:{qname.localname}" if prefix else qname.localname
 
 
@@ -281,7 +291,7 @@ def _walk_signature(signature: etree._Element, found: _Findings) -> None:
     stack = [signature]
     while stack:
         element = stack.pop()
-        slot = SHAPE[str(element.tag)]
+        slot = _slot_of(element)
         _check_attributes(element, slot, found)
         if not slot.text and _has_text(element.text):
             _refuse_text(element, element.text or "", found)
@@ -314,6 +324,14 @@ def _walk_signature(signature: etree._Element, found: _Findings) -> None:
         stack.extend(reversed(accepted))
 
 
+def _slot_of(element: etree._Element) -> Slot:
+    """What ``element`` may hold: its SHAPE slot, narrowed for a canonicalization by its algorithm."""
+    slot = SHAPE[str(element.tag)]
+    if slot is _CANONICALIZATION and element.get("Algorithm") not in _EXCLUSIVE:
+        return _ALGORITHM
+    return slot
+
+
 def _classify(
     parent: etree._Element, slot: Slot, child: etree._Element, kept: etree._Element | None
 ) -> tuple[str, str] | None:
@@ -331,6 +349,13 @@ def _classify(
             f"an extra ds:Object at {where} holding {_holding(child)}: DIAN's profile has exactly "
             "one ds:Object, holding xades:QualifyingProperties; this one is "
             f"{_coverage_at(parent)}, and a reader could take its content for the document"
+        )
+    if tag == _INCLUSIVE_NAMESPACES and parent.tag in _CANONICALIZATIONS:
+        if tag in slot.children:
+            return None
+        return ELEMENT, (
+            f"{_name(child)} at {where} is a parameter of exclusive C14N only, but "
+            f"{_name(parent)} names '{parent.get('Algorithm', '')}'; it is {_coverage_at(parent)}"
         )
     namespace = etree.QName(child).namespace
     if namespace not in _PROFILE_NAMESPACES:
