@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import NOW, Cli, files_under
@@ -44,7 +45,8 @@ def _no_pin_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_generate_sign_and_verify_an_invoice_and_its_credit_note(
-    authority: Authority, run: Cli, home: Home, registered: dict, password_file: Path, tmp_path: Path,  # type: ignore[type-arg]
+    authority: Authority, run: Cli, home: Home, registered: dict, password_file: Path, pin_file: Path,  # type: ignore[type-arg]
+    tmp_path: Path,
 ) -> None:
     issued = run("issue", "--nit", "900373987-9", "--name", "MINICA PRUEBAS S.A.S.", "--password-file",
                  str(password_file))
@@ -67,13 +69,59 @@ def test_generate_sign_and_verify_an_invoice_and_its_credit_note(
     technical_key = registered["numbering_range"]["technical_key"]
     for name in ("factura.xml", "nota.xml"):
         path = tmp_path / "signed" / name
-        verified = run("verify", str(path), "--technical-key", technical_key, "--software-pin", PIN)
+        verified = run("verify", str(path), "--technical-key", technical_key, "--software-pin-file", str(pin_file))
         assert verified.exit_code == 0, verified.output
         result = verify_document(path.read_bytes(), at=NOW, trust=[authority.root],
                                  intermediates=[authority.issuing], technical_key=technical_key, software_pin=PIN)
         statuses = {check.rule: check.status for check in result.checks}
         assert result.valid and statuses["MINICA-CUFE" if name == "factura.xml" else "MINICA-CUDE"] == "pass"
         assert statuses["MINICA-SOFTWARE-SECURITY-CODE"] == "pass"
+
+
+def _cude_statuses(result: Any) -> tuple[str, str | None]:
+    assert result.exit_code in (0, 1), result.output
+    checks = json.loads(result.stdout)["documents"][0]["checks"]
+    statuses = {c["rule"]: c["status"] for c in checks}
+    return statuses["MINICA-CUDE"], statuses.get("MINICA-SOFTWARE-SECURITY-CODE")
+
+
+def test_verify_takes_the_pin_from_a_file_or_the_environment_never_an_argument(
+    authority: Authority, run: Cli, registered: dict, password_file: Path, pin_file: Path,  # type: ignore[type-arg]
+    tmp_path: Path,
+) -> None:
+    """Issue 11: ``--software-pin PIN`` showed the PIN in ps. ``--software-pin-file`` (or ``--pin-file``,
+    as the ``dian`` commands name it) and ``$MINICA_DIAN_PIN`` give it; the argument is refused."""
+    assert run("issue", "--nit", "900373987-9", "--name", "MINICA PRUEBAS S.A.S.", "--password-file",
+               str(password_file)).exit_code == 0
+    invoice, note, signed = tmp_path / "factura.xml", tmp_path / "nota.xml", tmp_path / "nota.signed.xml"
+    assert run("dian", "generate", "--kind", "invoice", "--number", "SETP990000001", "-o", str(invoice)).exit_code == 0
+    assert run("dian", "generate", "--kind", "creditnote", "--number", "NC1", "--references", str(invoice),
+               "-o", str(note)).exit_code == 0
+    assert run("sign", str(note), "-o", str(signed), "--password-file", str(password_file)).exit_code == 0
+
+    assert _cude_statuses(run("verify", str(signed), "--json")) == ("skip", None)  # no PIN: not recomputed
+    for option in ("--software-pin-file", "--pin-file"):
+        assert _cude_statuses(run("verify", str(signed), "--json", option, str(pin_file))) == ("pass", "pass")
+    assert _cude_statuses(run("verify", str(signed), "--json", env={"MINICA_DIAN_PIN": PIN})) == ("pass", "pass")
+    assert _cude_statuses(run("verify", str(signed), "--json", env={"MINICA_DIAN_PIN": "99999"})) == ("fail", "fail")
+    wrong = tmp_path / "wrong-pin"
+    wrong.write_text("99999\n")  # the file wins over the environment
+    assert _cude_statuses(run("verify", str(signed), "--json", "--software-pin-file", str(wrong),
+                              env={"MINICA_DIAN_PIN": PIN})) == ("fail", "fail")
+
+    refused = run("verify", str(signed), "--software-pin", PIN)
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert refused.stderr.startswith("error: --software-pin would put the PIN on the command line")
+    assert "--software-pin-file FILE or set $MINICA_DIAN_PIN" in refused.stderr and PIN not in refused.stderr
+    as_json = run("verify", str(signed), "--json", "--software-pin", PIN)
+    assert as_json.exit_code == 2 and set(json.loads(as_json.stdout)) == {"error", "hint"}
+    empty = tmp_path / "empty-pin"
+    empty.write_text("\n")
+    result = run("verify", str(signed), "--software-pin-file", str(empty))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: the software PIN file {empty} is empty — write the PIN in it\n"
+    missing = run("verify", str(signed), "--software-pin-file", str(tmp_path / "nowhere"))
+    assert missing.exit_code == 2 and "software PIN file" in missing.stderr and "does not exist" in missing.stderr
 
 
 def test_without_a_registration_the_options_describe_the_software(run: Cli, pin_file: Path, tmp_path: Path) -> None:
@@ -134,6 +182,7 @@ def test_without_registration_or_pin_it_says_what_to_give(run: Cli, tmp_path: Pa
     no_pin = run("dian", "generate", "--kind", "nomina", "--number", "NI1", "--nit", "900373987",
                  "--software-id", "abc", input="")
     assert no_pin.exit_code == 2 and "no software PIN given" in no_pin.stderr
+    assert "use --pin-file FILE, set $MINICA_DIAN_PIN" in no_pin.stderr  # not --password-file
     assert files_under(tmp_path) == set()
 
 

@@ -23,6 +23,8 @@ from minica.storage.home import Home
 
 STORE_PASSWORD_ENV = "MINICA_STORE_PASSWORD"
 CA_PASSWORD_ENV = "MINICA_CA_PASSWORD"
+#: The invoicing software's PIN (``dian`` commands, ``verify``'s CUDE/CUNE), beside ``--pin-file``.
+DIAN_PIN_ENV = "MINICA_DIAN_PIN"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -108,20 +110,22 @@ def _read_secret_file(path: Path, what: str) -> str:
 
 
 def password_from(
-    password_file: Path | None, env_name: str, *, what: str, confirm: bool, required: bool = True
+    password_file: Path | None, env_name: str, *, what: str, confirm: bool, required: bool = True,
+    file_option: str = "--password-file", prompt: bool = True,
 ) -> str | None:
-    """The secret from ``password_file``, else ``$env_name``, else a (confirmed) prompt."""
+    """The secret from ``password_file``, else ``$env_name``, else a (confirmed) prompt on a
+    terminal when ``prompt``; ``file_option`` is the option the hint names for the file."""
     if password_file is not None:
         return _read_secret_file(password_file, what).rstrip("\r")
     if os.environ.get(env_name):
         return os.environ[env_name]
-    if interactive():
+    if prompt and interactive():
         return str(click.prompt(what.capitalize(), hide_input=True, confirmation_prompt=confirm))
     if not required:
         return None
     raise InvalidInput(
         f"no {what} given",
-        f"use --password-file FILE, set ${env_name}, or run in a terminal to be asked",
+        f"use {file_option} FILE, set ${env_name}, or run in a terminal to be asked",
     )
 
 

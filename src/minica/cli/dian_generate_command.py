@@ -101,7 +101,7 @@ def _explicit(app: AppContext, nit: str | None, name: str | None, env: str | Non
             technical_key=given.technical_key,
         )
     provider = Nit.parse(given.provider_nit) if given.provider_nit else None
-    pin = password_from(given.pin_file, PIN_ENV, what="software PIN", confirm=False)
+    pin = password_from(given.pin_file, PIN_ENV, what="software PIN", confirm=False, file_option="--pin-file")
     assert pin is not None
     return Issuer(
         company=Party(company.number, name or f"EMPRESA NIT {company.with_dv}"), software_id=given.software_id,

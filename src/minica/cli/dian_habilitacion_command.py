@@ -97,7 +97,7 @@ def habilitacion(app: AppContext, nit: str | None, pin_file: Path | None, provid
     password = store_password(password_file, confirm=False).encode("utf-8")
 
     def pin() -> str:
-        value = password_from(pin_file, PIN_ENV, what="software PIN", confirm=True)
+        value = password_from(pin_file, PIN_ENV, what="software PIN", confirm=True, file_option="--pin-file")
         assert value is not None
         return value
 

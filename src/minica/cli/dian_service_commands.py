@@ -7,11 +7,11 @@ from pathlib import Path
 
 import click
 
-from minica.cli.context import AppContext, json_option, pass_app, password_from
+from minica.cli.context import DIAN_PIN_ENV, AppContext, json_option, pass_app, password_from
 from minica.environment import Environment
 from minica.identity import Nit
 
-PIN_ENV = "MINICA_DIAN_PIN"
+PIN_ENV = DIAN_PIN_ENV
 
 
 @click.command()
@@ -35,7 +35,7 @@ def register(app: AppContext, nit: str, provider_nit: str | None, pin_file: Path
 
     company, provider = Nit.parse(nit), Nit.parse(provider_nit) if provider_nit else None
     environment, quota = Environment.parse(env), TestSetQuota.parse(test_set_quota)  # bad input before the prompt
-    pin = password_from(pin_file, PIN_ENV, what="software PIN", confirm=True)
+    pin = password_from(pin_file, PIN_ENV, what="software PIN", confirm=True, file_option="--pin-file")
     assert pin is not None
     registration = register_software(app.home, app.clock, RegistrationRequest(
         nit=company, provider_nit=provider, name=name, environment=environment, prefix=prefix.upper(),

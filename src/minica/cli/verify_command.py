@@ -21,7 +21,7 @@ import click
 
 from minica.ca.check import home_trust
 from minica.cli.check_command import load_anchors
-from minica.cli.context import AppContext, at_option, json_option, pass_app
+from minica.cli.context import DIAN_PIN_ENV, AppContext, at_option, json_option, pass_app, password_from
 from minica.errors import InvalidInput, MinicaError
 from minica.signing.home_revocation import HomeRevocationSource
 from minica.signing.report import VerificationResult
@@ -40,17 +40,22 @@ _EMPTY_RESULT: dict[str, Any] = {
 @click.option("--trust", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Extra trust anchors (PEM); this home's CA is always trusted.")
 @click.option("--technical-key", help="Numbering range's technical key: recompute and compare the CUFE.")
-@click.option("--software-pin", help="Software PIN: recompute and compare the CUDE / CUNE.")
+@click.option("--software-pin-file", "--pin-file", "pin_file", type=click.Path(dir_okay=False, path_type=Path),
+              help=f"File holding the software PIN (else ${DIAN_PIN_ENV}): recompute and compare the CUDE / CUNE"
+              " and the SoftwareSecurityCode.")
+@click.option("--software-pin", "pin_argument", hidden=True,
+              help="Refused: a PIN on the command line shows in ps and the shell history.")
 @at_option
 @json_option
 @pass_app
 def verify(app: AppContext, files: tuple[Path, ...], trust: tuple[Path, ...], technical_key: str | None,
-           software_pin: str | None) -> None:
+           pin_file: Path | None, pin_argument: str | None) -> None:
     """Verify signed DIAN documents and report every check with its rule code.
 
     Exit status: 0 all valid, 1 some invalid, 2 some unreadable.
     """
     try:
+        software_pin = _software_pin(pin_file, pin_argument)
         anchors, intermediates = home_trust(app.home)
         anchors += load_anchors(trust)
         revocation = HomeRevocationSource(app.home) if app.home.has_ca() else None
@@ -85,6 +90,21 @@ def verify(app: AppContext, files: tuple[Path, ...], trust: tuple[Path, ...], te
     code = 2 if summary["unreadable"] else 1 if summary["invalid"] else 0
     if code:
         click.get_current_context().exit(code)
+
+
+def _software_pin(pin_file: Path | None, pin_argument: str | None) -> str | None:
+    """The PIN from ``--software-pin-file``, else ``$MINICA_DIAN_PIN``, else none (never a prompt:
+    without a PIN the CUDE/CUNE is only not recomputed)."""
+    if pin_argument is not None:
+        raise InvalidInput(
+            "--software-pin would put the PIN on the command line, where ps and the shell history show it",
+            f"use --software-pin-file FILE or set ${DIAN_PIN_ENV}",
+        )
+    pin = password_from(pin_file, DIAN_PIN_ENV, what="software PIN", confirm=False, required=False,
+                        file_option="--software-pin-file", prompt=False)
+    if pin == "":
+        raise InvalidInput(f"the software PIN file {pin_file} is empty", "write the PIN in it")
+    return pin
 
 
 def _read(path: Path) -> bytes:
