@@ -163,9 +163,17 @@ class MockCA:
         self._revoked[serial] = revocation
         return revocation
 
+    def covers(self, certificate: x509.Certificate) -> bool:
+        """Whether this CA knows if ``certificate`` is revoked: one it issued, or its issuing CA
+        (never revoked). For any other the verifier skips ZD04 (it cannot know)."""
+        if certificate == self.issuing:
+            return True
+        issued = self._issued.get(certificate.serial_number)
+        return issued is not None and issued.certificate == certificate
+
     def revocation_of(self, certificate: x509.Certificate) -> Revocation | None:
         """The revocation of ``certificate`` if this CA revoked it (a ``RevocationSource``)."""
-        if certificate.issuer != self.issuing.subject:
+        if not self.covers(certificate):
             return None
         return self._revoked.get(certificate.serial_number)
 

@@ -52,6 +52,17 @@ def test_a_signature_from_the_mock_ca_verifies_in_xmlsec1(ca: MockCA, tmp_path: 
     assert not other.verify(signed, at=LATER).valid
 
 
+def test_revocation_is_known_only_for_what_this_ca_issued(ca: MockCA) -> None:
+    """ZD04 passes for this CA's own certificates (it holds their revocations) and is skipped, not
+    passed, for another CA's: it cannot know whether that one is revoked (issue 11 §1)."""
+    signed = ca.issue("900373987-9", "ACME S.A.S.").sign(INVOICE, at=LATER)
+    own = [(c.status, c.message) for c in ca.verify(signed, at=LATER).checks if c.rule == "ZD04"]
+    assert own == [("pass", "not revoked (2 certificate(s) asked)")]
+    other = MockCA(now=NOW)  # same names, other keys: its CA did not issue this certificate
+    (check,) = [c for c in other.verify(signed, at=LATER).checks if c.rule == "ZD04"]
+    assert check.status == "skip" and "cannot tell whether it is revoked" in check.message
+
+
 def test_revocation_refuses_signing_and_appears_in_the_crl(ca: MockCA, tmp_path: Path) -> None:
     company = ca.issue("900373987-9", "EMPRESA REVOCADA S.A.S.")
     before = company.sign(INVOICE, at=LATER)

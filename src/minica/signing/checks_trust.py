@@ -176,8 +176,8 @@ def check_revocation(
         named = ", ".join(f"'{_subject(c)}'" for c in unknown)
         out.add(
             "ZD04", "skip",
-            f"revocation not known for {named}: the revocation source (this home's CA) did not "
-            f"issue it, so minica cannot tell whether it is revoked"
+            f"revocation not known for {named}: the CA asked about revocations (this home's, or a "
+            f"MockCA) did not issue it, so minica cannot tell whether it is revoked"
             + (f"; {len(checked) - len(unknown)} other certificate(s) of the chain are not revoked"
                if len(unknown) < len(checked) else ""),
         )
