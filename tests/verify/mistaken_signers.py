@@ -7,9 +7,12 @@ mistakes the result verifies (minica and xmlsec1 agree); each name in ``mistakes
 part the wrong way, as a real signer does:
 
 * ``document-before-extension``: the document digest is taken on the unsigned invoice, before the
-  ``ext:UBLExtension`` holding the signature is inserted;
+  ``ext:UBLExtension`` holding the signature is inserted (or, for a document without
+  ``ext:UBLExtensions`` such as :data:`NO_EXTENSIONS`, before the whole wrapper is added);
 * ``keyinfo-detached`` / ``signedproperties-detached``: the fragment is canonicalized on its own,
   parsed from its template (which declares only the namespaces it uses), not in the document;
+  ``signedinfo-detached``: the SignatureValue signs ds:SignedInfo canonicalized as a copy of its
+  own (declaring only ``xmlns:ds``), as signers that build it in a separate DOM document do;
 * ``exclusive-keyinfo`` / ``exclusive-signedproperties``: exclusive C14N instead of the declared
   inclusive one; ``inclusive-signedproperties``: the reverse, when exclusive is declared;
 * ``signing-time-late``: SignedProperties is digested while ``xades:SigningTime`` is still empty,
@@ -45,6 +48,9 @@ from verify_kit import DS, NS, XADES, Pki
 
 ROOT = Path(__file__).resolve().parents[2]
 UNSIGNED = (ROOT / "testdata" / "invoice-habilitacion.xml").read_bytes()
+#: The invoice without its ext:UBLExtensions (and so without sts:DianExtensions): a signer must add
+#: the whole wrapper, as for documents whose skeleton has no extension slot.
+NO_EXTENSIONS = re.sub(rb"\s*<ext:UBLExtensions>.*</ext:UBLExtensions>", b"", UNSIGNED, flags=re.S)
 C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
@@ -56,7 +62,8 @@ SIGNING_TIME = "2026-02-27T10:00:00.000-05:00"
 ID = "xmldsig-5f1c0e2a-9d7b-4c3e-8a61-2b9f0d4e7c15"
 PLACEHOLDER = "SIGNATURE-VALUE-PLACEHOLDER"
 MISTAKES = frozenset({
-    "document-before-extension", "keyinfo-detached", "signedproperties-detached", "exclusive-keyinfo",
+    "document-before-extension", "keyinfo-detached", "signedproperties-detached", "signedinfo-detached",
+    "exclusive-keyinfo",
     "exclusive-signedproperties", "inclusive-signedproperties", "signing-time-late", "signing-time-again",
     "signing-time-utc", "hex-digest", "sha1-keyinfo", "signed-info-as-written", "sha1-signature", "ca-in-keyinfo",
     "reindented",
@@ -180,8 +187,14 @@ def sign(
         f"</xades:QualifyingProperties></ds:Object></ds:Signature>"
     )
     extension = f"<ext:UBLExtension><ext:ExtensionContent>{signature}</ext:ExtensionContent></ext:UBLExtension>"
-    assert unsigned.count(b"</ext:UBLExtensions>") == 1
-    text = unsigned.replace(b"</ext:UBLExtensions>", extension.encode() + b"</ext:UBLExtensions>")
+    if b"</ext:UBLExtensions>" in unsigned:
+        assert unsigned.count(b"</ext:UBLExtensions>") == 1
+        text = unsigned.replace(b"</ext:UBLExtensions>", extension.encode() + b"</ext:UBLExtensions>")
+    else:  # no wrapper yet: add it as the root's first child
+        root_start = re.search(rb"<(?!\?|!)[^>]*>", unsigned)
+        assert root_start is not None
+        wrapper = f"<ext:UBLExtensions>{extension}</ext:UBLExtensions>".encode()
+        text = unsigned[: root_start.end()] + wrapper + unsigned[root_start.end():]
     tree = etree.fromstring(text).getroottree()
     sig = tree.find(".//ds:Signature", NS)
     digests = sig.findall("ds:SignedInfo/ds:Reference/ds:DigestValue", NS)
@@ -231,7 +244,11 @@ def sign(
         value = pki.key.sign(signed, padding.PKCS1v15(), algorithm)
         output = written.replace(PLACEHOLDER.encode(), _b64(value).encode())
     else:
-        signed = _c14n(sig.find("ds:SignedInfo", NS), exclusive, prefixes)
+        signed_info_node = sig.find("ds:SignedInfo", NS)
+        if "signedinfo-detached" in mistakes:  # its own document, declaring only what it uses
+            signed_info_node = etree.fromstring(etree.tostring(signed_info_node))
+            etree.cleanup_namespaces(signed_info_node)
+        signed = _c14n(signed_info_node, exclusive, prefixes)
         sig.find("ds:SignatureValue", NS).text = _b64(pki.key.sign(signed, padding.PKCS1v15(), algorithm))
         output = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
     if "reindented" in mistakes:

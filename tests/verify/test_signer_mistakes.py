@@ -26,7 +26,11 @@ CASES = {
     "document-before-extension": (
         {"document-before-extension"}, {}, {"document": "document-without-signature-extension"},
     ),
+    "document-before-extensions-wrapper": (
+        {"document-before-extension"}, {"unsigned": signers.NO_EXTENSIONS}, {"document": "document-without-extensions"},
+    ),
     "keyinfo-detached": ({"keyinfo-detached"}, {}, {"keyinfo": "out-of-context"}),
+    "signedinfo-detached": ({"signedinfo-detached"}, {}, {"signature": "out-of-context"}),
     "signedproperties-detached": ({"signedproperties-detached"}, {}, {"signedproperties": "out-of-context"}),
     "exclusive-instead-of-inclusive": ({"exclusive-signedproperties"}, {}, {"signedproperties": "exclusive-c14n"}),
     "inclusive-instead-of-exclusive": (

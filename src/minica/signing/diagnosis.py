@@ -336,14 +336,17 @@ class Diagnosis:
                 if matches(compute()):
                     return [Finding("document-without-signature-extension", hint)]
         if len(wrapper) == 1 and wrapper.getparent() is not None:
-            with _removed(wrapper, keep_tail=False):
-                if matches(compute()):
-                    return [Finding(
-                        "document-without-extensions",
-                        "it is the digest of this document without ext:UBLExtensions: the signer "
-                        "digested the document before adding the extensions wrapper; add "
-                        "ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent first, then digest",
-                    )]
+            # Inserted as the root's first child (a DOM insertBefore), the wrapper took the text
+            # that followed the root's start tag as its tail: try with that text left in place too.
+            for keep_tail in (False, True) if wrapper.tail else (False,):
+                with _removed(wrapper, keep_tail=keep_tail):
+                    if matches(compute()):
+                        return [Finding(
+                            "document-without-extensions",
+                            "it is the digest of this document without ext:UBLExtensions: the signer "
+                            "digested the document before adding the extensions wrapper; add "
+                            "ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent first, then digest",
+                        )]
         return []
 
     def _signing_time(self, name: str, expected: bytes, primary: bytes) -> list[Finding]:
