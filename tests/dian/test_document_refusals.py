@@ -5,14 +5,30 @@ Rechazo: …`` and an ApplicationResponse with ResponseCode 04."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import io
+import struct
+import zipfile
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from dian_kit import answer, unsigned_document, zipped
+from cryptography import x509
+from dian_kit import DianSignature, answer, pem_pair, unsigned_document, zeep_client, zipped
 from lxml import etree
+from support import NOW, PASSWORD
 
+from minica.ca import registry
+from minica.ca.hierarchy import Authority
+from minica.ca.issuance import IssueRequest, issue_certificate
+from minica.clock import FixedClock
 from minica.dian.registration import SoftwareRegistration
+from minica.environment import Environment
+from minica.identity import Nit
 from minica.signing import namespaces as ns
+from minica.signing.service import Signer
+from minica.storage.home import Home
+from minica.testing import MockCA
 
 
 def _sync(client, content: bytes):  # type: ignore[no-untyped-def]
@@ -31,13 +47,26 @@ def _rejected(result, rule: str) -> str:  # type: ignore[no-untyped-def]
     return str(lines[0])
 
 
+def _lying_sizes(name: str, data: bytes, declared: int) -> bytes:
+    """A ZIP whose headers say its entry inflates to ``declared`` bytes, though it inflates to more."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    content = bytearray(buffer.getvalue())
+    struct.pack_into("<I", content, 22, declared)  # the local header's uncompressed size
+    struct.pack_into("<I", content, content.index(b"PK\x01\x02") + 24, declared)  # the central directory's
+    return bytes(content)
+
+
 @pytest.mark.parametrize("content, message", [
     (b"", "No se encontró el archivo"),
     (b"not a zip at all", "no es un archivo ZIP"),
+    (zipped(), "no contiene ningún archivo XML"),
     (zipped(("leame.txt", b"hola")), "no contiene ningún archivo XML"),
     (zipped(("a.xml", b"<a/>"), ("b.xml", b"<b/>")), "esta operación recibe uno solo"),
     (zipped(("bomba.xml", b"<a>" + b" " * 4_000_000 + b"</a>")), "ZIP bomb"),
-], ids=["no-file", "not-a-zip", "no-xml", "two-xml-to-sync", "zip-bomb"])
+    (_lying_sizes("bomba.xml", b"<a>" + b" " * 100_000 + b"</a>", 100), "del ZIP está dañado"),
+], ids=["no-file", "not-a-zip", "empty-zip", "no-xml", "two-xml-to-sync", "zip-bomb", "bomb-lying-sizes"])
 def test_zip_prechecks_answer_89(client, content: bytes, message: str) -> None:  # type: ignore[no-untyped-def]
     result = _sync(client, content)
     assert (result.status_code, result.is_valid, result.application_response) == ("89", False, None)
@@ -111,3 +140,40 @@ def test_base64_of_the_answer_is_the_application_response(client, registration: 
     result = _sync(client, zipped(("fv.xml", sign(unsigned_document(registration)))))
     assert result.application_response.startswith(b"<?xml")
     assert base64.b64encode(result.application_response)
+
+
+def _signed_by(store: Path, data: bytes, at: dt.datetime, anchors: list[x509.Certificate]) -> bytes:
+    return Signer.from_keystore(store, PASSWORD.encode(), trust=anchors).sign(data, signing_time=at)
+
+
+def test_a_document_signed_by_another_cas_certificate_is_rejected_by_zd05(  # type: ignore[no-untyped-def]
+        client, registration: SoftwareRegistration) -> None:
+    other = MockCA(now=NOW).issue("900373987-9", "MINICA PRUEBAS S.A.S.")
+    result = _sync(client, zipped(("fv.xml", other.sign(unsigned_document(registration), at=NOW))))
+    assert "ZE02" not in [e.split(",")[0].removeprefix("Regla: ") for e in result.errors]  # intact, but untrusted
+    _rejected(result, "ZD05")
+
+
+def test_a_document_signed_by_a_certificate_expired_since_is_rejected_by_zd07(  # type: ignore[no-untyped-def]
+        serve, signer: Signer, registration: SoftwareRegistration, home: Home, clock: FixedClock,
+        authority: Authority) -> None:
+    """Signed while its certificate was valid, received by DIAN (a server two hours later) after it expired."""
+    brief = issue_certificate(home, IssueRequest(Nit.parse("900373987-9"), "MINICA PRUEBAS S.A.S.",
+                                                 not_before=NOW, not_after=NOW + dt.timedelta(hours=1)),
+                              store_password=PASSWORD.encode(), clock=clock)
+    signed = _signed_by(brief.store_paths[Environment.HABILITACION], unsigned_document(registration), NOW,
+                        [authority.root])
+    later = NOW + dt.timedelta(hours=2)
+    served = serve(clock=FixedClock(later))
+    client = zeep_client(served, DianSignature(*pem_pair(signer), (later, later + dt.timedelta(minutes=5))))
+    assert "expired" in _rejected(_sync(client, zipped(("fv.xml", signed))), "ZD07")
+
+
+def test_a_document_signed_by_a_certificate_revoked_since_is_rejected_by_zd04(  # type: ignore[no-untyped-def]
+        client, registration: SoftwareRegistration, home: Home, clock: FixedClock, authority: Authority) -> None:
+    second = issue_certificate(home, IssueRequest(Nit.parse("900373987-9"), "MINICA PRUEBAS S.A.S."),
+                               store_password=PASSWORD.encode(), clock=clock)
+    signed = _signed_by(second.store_paths[Environment.HABILITACION], unsigned_document(registration), NOW,
+                        [authority.root])
+    registry.revoke(home, second.serial_hex, registry.RevocationReason.KEY_COMPROMISE, now=NOW)
+    _rejected(_sync(client, zipped(("fv.xml", signed))), "ZD04")

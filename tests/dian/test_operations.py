@@ -85,6 +85,22 @@ def test_send_event_update_status_takes_an_application_response(client, registra
     assert result.application_response is not None
 
 
-def test_operations_not_mocked_answer_a_fault(client) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(zeep.exceptions.Fault, match="no está simulada"):
-        client.service.GetStatusEvent(trackId="f" * 96)
+@pytest.mark.parametrize("operation, arguments", [
+    ("SendBillAttachmentAsync", {"fileName": "a.zip", "contentFile": b"PK"}),
+    ("GetStatusEvent", {"trackId": "f" * 96}),
+    ("GetExchangeEmails", {}),
+    ("GetDocIdentifierWithEvents", {"contributorCode": "900373987", "dateNumber": "20261122"}),
+    ("GetReferenceNotes", {"trackId": "f" * 96}),
+])
+def test_operations_not_mocked_answer_a_fault(client, operation: str, arguments: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
+    """Every operation of DIAN's WSDL that minica does not mock: a SOAP Fault naming it."""
+    with pytest.raises(zeep.exceptions.Fault, match=f"{operation} no está simulada"):
+        client.service[operation](**arguments)
+
+
+def test_the_wsdl_lists_the_mocked_operations_and_dians_others(client) -> None:  # type: ignore[no-untyped-def]
+    mocked = {"SendBillSync", "SendBillAsync", "SendTestSetAsync", "GetStatus", "GetStatusZip", "GetNumberingRange",
+              "GetXmlByDocumentKey", "SendEventUpdateStatus", "SendNominaSync"}
+    offered = set(client.service._binding._operations)
+    assert mocked <= offered and offered - mocked == {"SendBillAttachmentAsync", "GetStatusEvent", "GetExchangeEmails",
+                                                      "GetDocIdentifierWithEvents", "GetReferenceNotes"}

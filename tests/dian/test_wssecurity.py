@@ -136,3 +136,29 @@ def test_the_registered_provider_may_send_the_companys_documents(served: Served,
                                  store_password=PASSWORD.encode(), clock=clock)
     result = answer(_send(zeep_client(served, DianSignature(*_keys(provider), stamp)), registration, sign))
     assert (result.status_code, result.errors) == ("00", [])
+
+
+def test_a_certificate_without_a_nit_is_89(served: Served, home: Home, authority, stamp,  # type: ignore[no-untyped-def]
+                                           registration, sign) -> None:
+    """A certificate of this CA, valid and signing, whose subject holds no NIT in any place DIAN reads."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    certificate = (x509.CertificateBuilder()
+                   .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "SIN NIT S.A.S.")]))
+                   .issuer_name(authority.issuing.subject).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number())
+                   .not_valid_before(NOW - MINUTE).not_valid_after(NOW + dt.timedelta(days=30))
+                   .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), True)
+                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                       authority.issuing.public_key()), False)  # type: ignore[arg-type]
+                   .sign(authority.issuing_key(None), hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    cert_pem = certificate.public_bytes(serialization.Encoding.PEM)
+    result = answer(_send(zeep_client(served, DianSignature(key_pem, cert_pem, stamp)), registration, sign))
+    assert (result.status_code, result.is_valid, result.application_response) == ("89", False, None)
+    assert "NIT" in result.errors[0], result.errors
