@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import time
 from collections.abc import Callable
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -395,17 +394,15 @@ def test_same_inputs_give_the_same_bytes_and_the_time_is_only_what_is_passed_in(
     assert later != first and etree.fromstring(later).findtext("cbc:IssueTime", namespaces=NS) == "09:00:01-05:00"
 
 
-def test_a_whole_test_set_is_fast_numbered_in_the_range_and_every_key_distinct() -> None:
-    """The habilitación set (30 invoices, 10 credit and 10 debit notes), as ``dian habilitacion`` will make it."""
-    started = time.perf_counter()
+def test_a_whole_test_set_is_numbered_in_the_range_and_every_key_distinct() -> None:
+    """The habilitación set (30 invoices, 10 credit and 10 debit notes), as ``dian habilitacion`` will make it
+    (its speed is measured in benchmarks/, not asserted here)."""
     invoices = [generate_invoice(ISSUER, RANGE.prefix + str(RANGE.from_number + n), NOW, lines=1 + n % 4)
                 for n in range(1, 31)]
     notes = [generate_credit_note(ISSUER, RANGE.prefix + str(RANGE.from_number + 30 + n), NOW, invoice=invoices[n])
              for n in range(1, 11)]
     notes += [generate_debit_note(ISSUER, RANGE.prefix + str(RANGE.from_number + 40 + n), NOW, invoice=invoices[n])
               for n in range(1, 11)]
-    elapsed = time.perf_counter() - started
-    assert elapsed < 10, f"50 documents took {elapsed:.1f} s"
     keys, numbers = set(), set()
     for data in invoices + notes:
         root = etree.fromstring(data)
