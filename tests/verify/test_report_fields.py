@@ -54,18 +54,19 @@ def test_signing_time_without_offset_warns_and_says_what_was_assumed(pki, vector
     assert failing(result) == [] and result.valid
     warning = [c.message for c in result.checks if c.rule == "DC24" and c.status == "warn"]
     assert len(warning) == 1 and "has no UTC offset" in warning[0]
-    assert "Colombian time (-05:00)" in warning[0] and "2026-02-27T15:00:00.080026+00:00" in warning[0]
+    assert "Colombian time (-05:00), the instant 2026-02-27T10:00:00.080026-05:00" in warning[0]
     assert result.signing_time is not None and result.signing_time.isoformat() == "2026-02-27T15:00:00.080026+00:00"
 
 
 def test_signing_time_without_offset_compared_as_instants(pki, vectors, verify) -> None:
     """facho writes local time without an offset; verifying 'at' the same wall-clock time in UTC
-    must not say '21:16:04.080026 is later than 21:16:04.080026+00:00'."""
+    must not say '21:16:04.080026 is later than 21:16:04.080026+00:00': both instants are shown in
+    Colombian time, as every command writes times."""
     data = kit.rekey(vectors[CREDIT_NOTE], pki.key, pki.signer, signing_time="2026-03-01T12:00:00.080026")
     result = verify(data, at=kit.t("2026-03-01T12:00:00.080026"))
     text = message(result, "DC24")
-    assert "is later than the verification time 2026-03-01T12:00:00.080026+00:00" in text
-    assert "read as Colombian time: 2026-03-01T17:00:00.080026+00:00" in text
+    assert "is later than the verification time 2026-03-01T07:00:00.080026-05:00" in text
+    assert "(read as Colombian time: 2026-03-01T12:00:00.080026-05:00) is later" in text
     assert "12:00:00.080026 is later than" not in text
 
 

@@ -83,21 +83,22 @@ def check_signing_time(
         out.failed("DC24", f"xades:SigningTime: {exc}; expected e.g. 2019-06-21T19:24:47.563-05:00")
         return None
     value = local.astimezone(UTC)
-    # Every instant below is shown in UTC, so two times are never compared across zones.
+    # Every instant below is shown in Colombian time, as every command writes times, so two
+    # times are never compared across zones.
     shown = f"xades:SigningTime {written}"
     if zone is None:
-        shown += f" (read as Colombian time: {value.isoformat()})"
+        shown += f" (read as Colombian time: {_colombian(value)})"
         out.add(
             "DC24", "warn",
             f"xades:SigningTime {written} has no UTC offset; minica read it as Colombian time "
-            f"(-05:00), the instant {value.isoformat()}, as DIAN's servers would; if the signer "
+            f"(-05:00), the instant {_colombian(value)}, as DIAN's servers would; if the signer "
             "meant UTC it is 5 hours off. Write the offset, e.g. "
             f"{value.astimezone(COLOMBIA).isoformat(timespec='milliseconds')}",
         )
     if value > at + SIGNING_TIME_SKEW:
         out.failed(
             "DC24",
-            f"{shown} is later than the verification time {at.isoformat()} "
+            f"{shown} is later than the verification time {_colombian(at)} "
             "(el valor reportado es superior a la fecha del sistema)",
         )
         return value
@@ -108,12 +109,16 @@ def check_signing_time(
         out.failed(
             "DC24",
             f"{shown} is outside the certificate's validity "
-            f"{cert.not_valid_before_utc.isoformat()} → {cert.not_valid_after_utc.isoformat()} "
+            f"{_colombian(cert.not_valid_before_utc)} → {_colombian(cert.not_valid_after_utc)} "
             "(policy Regla-1/Regla-2)",
         )
         return value
-    out.passed("DC24", f"xades:SigningTime is {value.isoformat()}")
+    out.passed("DC24", f"xades:SigningTime is {_colombian(value)}")
     return value
+
+
+def _colombian(moment: _dt.datetime) -> str:
+    return moment.astimezone(COLOMBIA).isoformat()
 
 
 def check_signing_certificate(parts: SignatureParts, out: Checks) -> None:

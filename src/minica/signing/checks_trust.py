@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
+from minica.clock import colombian
 from minica.signing.checks_structure import Checks, subject_text
 from minica.signing.revocation import RevocationSource, covers
 
@@ -24,24 +25,29 @@ def _subject(cert: x509.Certificate) -> str:
     return subject_text(cert)
 
 
+def _when(moment: _dt.datetime) -> str:
+    """A time as every command writes it: Colombian (-05:00)."""
+    return colombian(moment).isoformat()
+
+
 def check_validity(cert: x509.Certificate, at: _dt.datetime, out: Checks) -> bool:
     """ZD07: ``at`` is inside the certificate's notBefore → notAfter."""
     if at < cert.not_valid_before_utc:
         return out.failed(
             "ZD07",
-            f"certificate '{_subject(cert)}' is not yet valid at {at.isoformat()} "
-            f"(notBefore {cert.not_valid_before_utc.isoformat()}; Certificado aún no se encuentra vigente)",
+            f"certificate '{_subject(cert)}' is not yet valid at {_when(at)} "
+            f"(notBefore {_when(cert.not_valid_before_utc)}; Certificado aún no se encuentra vigente)",
         )
     if at > cert.not_valid_after_utc:
         return out.failed(
             "ZD07",
-            f"certificate '{_subject(cert)}' expired at {cert.not_valid_after_utc.isoformat()}, "
-            f"before {at.isoformat()} (Certificado se encuentra expirado)",
+            f"certificate '{_subject(cert)}' expired at {_when(cert.not_valid_after_utc)}, "
+            f"before {_when(at)} (Certificado se encuentra expirado)",
         )
     return out.passed(
         "ZD07",
-        f"certificate valid at {at.isoformat()} ({cert.not_valid_before_utc.date()} → "
-        f"{cert.not_valid_after_utc.date()})",
+        f"certificate valid at {_when(at)} ({colombian(cert.not_valid_before_utc).date()} → "
+        f"{colombian(cert.not_valid_after_utc).date()})",
     )
 
 
@@ -103,7 +109,7 @@ def build_chain(
         for anchor in anchors:
             if anchor.subject == tip.issuer and _issued_by(tip, anchor):
                 if not (anchor.not_valid_before_utc <= at <= anchor.not_valid_after_utc):
-                    reason = f"trust anchor '{_subject(anchor)}' is not valid at {at.isoformat()}"
+                    reason = f"trust anchor '{_subject(anchor)}' is not valid at {_when(at)}"
                     continue
                 return path + [anchor], ""
         for candidate in pool:
@@ -116,7 +122,7 @@ def build_chain(
                 reason = f"intermediate '{_subject(candidate)}' is not a CA (basicConstraints)"
                 continue
             if not (candidate.not_valid_before_utc <= at <= candidate.not_valid_after_utc):
-                reason = f"intermediate '{_subject(candidate)}' is not valid at {at.isoformat()}"
+                reason = f"intermediate '{_subject(candidate)}' is not valid at {_when(at)}"
                 continue
             stack.append(path + [candidate])
     return None, reason or f"no certificate among the anchors or intermediates issued '{_subject(cert)}'"
@@ -169,7 +175,7 @@ def check_revocation(
         return out.failed(
             "ZD04",
             f"certificate '{_subject(cert)}' serial {cert.serial_number} was revoked at "
-            f"{revocation.revoked_at.isoformat()}{when}, reason {revocation.reason} "
+            f"{_when(revocation.revoked_at)}{when}, reason {revocation.reason} "
             "(Certificado de la firma revocado)",
         )
     if unknown:
