@@ -19,7 +19,7 @@ from starlette.routing import Route
 from minica.ca.requests import process
 from minica.ca.requests.form import InvalidRequestForm
 from minica.dian.gratuita import accounts, certificates, inbox
-from minica.errors import MinicaError, WrongCredentials
+from minica.errors import MinicaError, WeakPassword, WrongCredentials
 from minica.server.pages import request_form, web
 from minica.server.pages.site import Area
 
@@ -122,6 +122,12 @@ class DianPages(Area):
             await run_in_threadpool(accounts.change_password, self.site.home, nit, current, new, confirmation)
         except InvalidRequestForm as exc:
             return self._render(request, "dian/contrasena.html", {"problems": exc.problems}, status=422)
+        except WeakPassword as exc:  # beside its field, as on the platform's page
+            return self._render(request, "dian/contrasena.html",
+                                {"problems": {"password": exc.what.removeprefix("the password ")}}, status=422)
+        except WrongCredentials:
+            return self._render(request, "dian/contrasena.html", {"error": "La contraseña actual no es correcta."},
+                                status=403)
         except MinicaError as exc:
             return self._render(request, "dian/contrasena.html", {"error": web.library_problem(exc)}, status=422)
         web.flash(request, "La contraseña fue cambiada.")
