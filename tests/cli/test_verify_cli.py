@@ -160,3 +160,24 @@ def test_home_without_a_ca_cannot_know_revocation(run: Cli, home: Home) -> None:
     result = run("verify", str(VECTOR), "--json", at="2019-07-01")
     checks = _one(result.stdout)["checks"]
     assert [c["status"] for c in checks if c["rule"] == "ZD04"] == ["skip"]
+
+
+def test_subjects_name_their_attributes_and_times_are_colombian(
+    authority: Authority, run: Cli, password_file: Path, tmp_path: Path
+) -> None:
+    """The report writes names as ``check`` does (``title=``, ``emailAddress=``, ``serialNumber=``,
+    not ``2.5.4.12=``) and every time in Colombian time, messages included (issue 11 §2, §4)."""
+    issued = run("issue", "--nit", "900373987-9", "--name", "MINICA PRUEBAS S.A.S.", "--profile", "andes",
+                 "--email", "firma@empresa.com.co", "--password-file", str(password_file))
+    assert issued.exit_code == 0, issued.stderr
+    signed = tmp_path / "signed.xml"
+    assert run("sign", str(HAB), "-o", str(signed), "--password-file", str(password_file)).exit_code == 0
+    report = _one(run("verify", str(signed), "--json").stdout)
+    subject = report["signer"]["subject"]
+    assert "title=PERSONA JURIDICA" in subject and "emailAddress=firma@empresa.com.co" in subject
+    human = run("verify", str(signed)).stdout
+    for dotted in ("2.5.4.12=", "1.2.840.113549.1.9.1=", "2.5.4.5="):
+        assert dotted not in subject + human
+    assert "serialNumber=9003739879" in human  # Andes: the NIT with its DV
+    messages = " ".join(c["message"] for c in report["checks"] if c["rule"] in ("DC24", "ZD07"))
+    assert "+00:00" not in messages and messages.count("-05:00") == 2

@@ -17,6 +17,7 @@ from typing import Literal
 from cryptography import x509
 from lxml import etree
 
+from minica.ca.names import display_name
 from minica.signing import canonical
 from minica.signing import namespaces as ns
 from minica.signing.canonical import Canonicalization
@@ -106,8 +107,9 @@ class SignatureParts:
 
 @functools.lru_cache(maxsize=64)
 def subject_text(certificate: x509.Certificate) -> str:
-    """The certificate's subject as an RFC 4514 string (cached: it is asked for several times)."""
-    return certificate.subject.rfc4514_string()
+    """The certificate's subject as an RFC 4514 string with attribute names (``title=``,
+    ``serialNumber=``, as ``check`` writes it; cached: it is asked for several times)."""
+    return display_name(certificate.subject)
 
 
 def describe(element: etree._Element) -> str:

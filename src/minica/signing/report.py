@@ -25,6 +25,7 @@ from typing import Any, Literal
 from cryptography import x509
 from lxml import etree
 
+from minica.ca.names import display_name
 from minica.clock import colombian
 from minica.signing.xmlsafe import parse_xml
 
@@ -112,13 +113,13 @@ class VerificationResult:
         return tuple(c for c in self.checks if c.rule == rule)
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready summary: the grades, the signer (serial in hex, times in Colombian time,
-        as everywhere in minica's output), and every check."""
+        """A JSON-ready summary: the grades, the signer (names with attribute names, serial in
+        hex, times in Colombian time, as everywhere in minica's output), and every check."""
         signer: dict[str, Any] | None = None
         if self.signer is not None:
             signer = {
-                "subject": self.signer.subject.rfc4514_string(),
-                "issuer": self.signer.issuer.rfc4514_string(),
+                "subject": display_name(self.signer.subject),
+                "issuer": display_name(self.signer.issuer),
                 "serial": format(self.signer.serial_number, "X"),
                 "not_before": colombian(self.signer.not_valid_before_utc).isoformat(),
                 "not_after": colombian(self.signer.not_valid_after_utc).isoformat(),
