@@ -13,6 +13,8 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -74,3 +76,31 @@ def test_habilitacion_from_zero_in_three_commands(tmp_path: Path) -> None:
     assert report["url"] == f"http://127.0.0.1:{port}/dian/habilitacion/WcfDianCustomerServices.svc"
     assert report["dian"]["accepted"] == report["required"] == {"invoices": 30, "credit_notes": 10, "debit_notes": 10}
     assert server.returncode == 0
+
+
+def test_serve_at_moves_the_local_dians_now(tmp_path: Path) -> None:
+    """README: "``serve --at`` moves 'now'" — the local DIAN judges and stamps with that instant."""
+    env = {**os.environ, "MINICA_HOME": str(tmp_path / "home"), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
+    env.pop("MINICA_NOW", None)
+    port = _free_port()
+    init = subprocess.run(["minica", "init", "--base-url", f"http://127.0.0.1:{port}"], env=env, capture_output=True,
+                          text=True, timeout=HANG)
+    assert init.returncode == 0, init.stderr
+    server = subprocess.Popen(["minica", "serve", "--at", "2026-12-20T10:00:00-05:00", "--port", str(port), "--quiet"],
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        assert f"http://127.0.0.1:{port}" in _wait_for_banner(server)
+        envelope = (b'<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Header/><s:Body>'
+                    b'<GetStatus xmlns="http://wcf.dian.colombia"><trackId>abc</trackId></GetStatus></s:Body></s:Envelope>')
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/dian/habilitacion/WcfDianCustomerServices.svc",
+                                         data=envelope, headers={"Content-Type": "application/soap+xml"})
+        try:
+            urllib.request.urlopen(request, timeout=HANG)
+            raise AssertionError("an unsigned request was answered")
+        except urllib.error.HTTPError as exc:
+            fault = exc.read()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.communicate(timeout=HANG)
+    created = re.search(rb"<u:Created>([^<]+)</u:Created>", fault)
+    assert created is not None and created.group(1) == b"2026-12-20T15:00:00.000Z", fault

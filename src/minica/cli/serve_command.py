@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from minica.cli.context import AppContext, ca_password, ca_password_option, pass_app
+from minica.cli.context import AppContext, at_option, ca_password, ca_password_option, pass_app
 from minica.errors import InvalidInput
 from minica.net import is_loopback
 from minica.server.limits import (
@@ -63,6 +63,7 @@ _HEAD_SECONDS = click.FloatRange(0.001, 3600)
               help="Seconds the local DIAN waits before processing an async batch (GetStatusZip answers"
                    " 'Batch en proceso de validación.' meanwhile).")
 @ca_password_option
+@at_option
 @pass_app
 def serve(app: AppContext, host: str, port: int, token_file: Path | None, quiet: bool, workers: int | None,
           request_timeout: float, header_timeout: float, body_timeout: float, max_connections: int,
