@@ -4,6 +4,7 @@ key; ``request outbox --show ID`` prints an e-mail's decoded text."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -73,3 +74,34 @@ def test_outbox_show_prints_an_emails_decoded_text(run, tmp_path: Path, ca_home:
     assert "Contraseña temporal: " in as_json["text"] and as_json["id"] == int(number)
     missing = run("request", "outbox", "--show", "999")
     assert missing.exit_code == 2 and "no e-mail number 999" in missing.output
+
+
+@pytest.mark.parametrize("base_url", [None, "http://127.0.0.1:9311"])
+def test_the_welcome_link_opens_the_platform_on_the_homes_server(tmp_path: Path, base_url: str | None) -> None:
+    """The welcome e-mail linked to http://127.0.0.1:8000/plataforma?…, the wrong port and a 404: the
+    link is built from the home's base URL (``init --base-url``, default :8765), and that server
+    answers it with the platform's sign-in page for the request."""
+    from starlette.testclient import TestClient
+
+    from minica.clock import FixedClock
+    from minica.server.app import ServerSettings, create_app
+
+    home = Home(tmp_path / "home")
+    (tmp_path / "pw.txt").write_text(STORE_PASSWORD + "\n")
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(cli, ["--home", str(home.root), "--at", "2026-11-02T10:00", *args])
+
+    assert invoke("init", *(["--base-url", base_url] if base_url else [])).exit_code == 0
+    filed = invoke("request", "new", "--from-file", str(SOLICITUD), "--password-file", str(tmp_path / "pw.txt"),
+                   "--json")
+    radicado = json.loads(filed.output)["radicado"]
+    shown = invoke("request", "outbox", "--show", "1").output
+    link = re.search(r"Enlace: (\S+)", shown)
+    assert link is not None, shown
+    expected = base_url or "http://127.0.0.1:8765"
+    assert link.group(1) == f"{expected}/plataforma?radicado={radicado}"
+    clock = FixedClock(dt.datetime(2026, 11, 2, 15, 0, tzinfo=dt.timezone.utc))
+    page = TestClient(create_app(ServerSettings(home=home, clock=clock, token="t" * 32)), base_url=expected)
+    answer = page.get(link.group(1).removeprefix(expected))
+    assert answer.status_code == 200 and radicado in answer.text
