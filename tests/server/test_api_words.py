@@ -86,7 +86,8 @@ def test_every_time_the_api_writes_is_colombian(home: Home, authority: Authority
         "document_base64": base64.b64encode(HAB.read_bytes()).decode(), "password": PASSWORD}).json()
     answers.append({"signing_time": signed["signing_time"]})
     verified = client.post("/api/v1/verify", json={"document_base64": signed["document_base64"]}).json()
-    answers.append(verified["signer"])
+    answers += [verified["signer"], {"signing_time": verified["signing_time"]},
+                {"messages": " ".join(c["message"] for c in verified["checks"] if c["rule"] in ("DC24", "ZD07"))}]
     revoked = client.post(f"/api/v1/certificates/{leaf.serial_hex}/revoke", json={}, headers=AUTH).json()
     answers.append(revoked)
 

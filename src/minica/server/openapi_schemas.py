@@ -65,7 +65,7 @@ _VERIFICATION = obj(
     valid=_BOOL, intact=_BOOL, signature_valid=_BOOL, profile=_BOOL, trusted=_BOOL,
     signer=nullable(obj(["subject", "issuer", "serial", "not_before", "not_after"], subject=_S, issuer=_S,
                         serial=_S, not_before=_TIME, not_after=_TIME)),
-    signing_time=nullable({"type": "string", "description": "xades:SigningTime as the document states it"}),
+    signing_time=nullable({"type": "string", "description": "xades:SigningTime, in Colombian time (-05:00)"}),
     policy=nullable(_S), checks=array(_CHECK),
 )
 
