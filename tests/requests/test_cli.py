@@ -91,6 +91,7 @@ def test_cli_tick_applies_reminders_once(run, tmp_path: Path, pdf_file: Path, ca
     run("request", "reject", filed.radicado, "--reason", "Falta la firma", at="2026-11-02T15:00")
     first = run("request", "tick", at="2026-11-20T08:00").output
     assert "recordatorio_dia_3" in first and "aviso_caducidad" in first and "caducada" in first
+    assert all(line.endswith("-05:00)") for line in first.strip().splitlines()), first  # Colombian, not UTC
     assert run("request", "tick", at="2026-11-21T08:00").output.strip() == "nothing due"
     shown = json.loads(run("request", "show", filed.radicado, "--json", at="2026-11-21T08:00").output)
     assert shown["status"] == "caducada"
