@@ -18,7 +18,9 @@ part the wrong way, as a real signer does:
 * ``signing-time-late``: SignedProperties is digested while ``xades:SigningTime`` is still empty,
   and the time is written afterwards; ``signing-time-again``: digested with one time, then the
   time is taken again (1.234 s later) and written; ``signing-time-utc``: digested with the time
-  in UTC (``…Z``), then written in Colombian time;
+  in UTC (``…Z``), then written in Colombian time; ``signing-time-absent``: digested before the
+  ``xades:SigningTime`` element was added; ``signing-time-precision``: digested with the time
+  in whole seconds, then written with milliseconds;
 * ``hex-digest``: the SignedProperties DigestValue is the base64 of the hex digest (PHP's
   ``base64_encode(hash('sha256', $c14n))``); ``sha1-keyinfo``: the KeyInfo digest is SHA-1 under
   a sha256 DigestMethod;
@@ -65,7 +67,8 @@ MISTAKES = frozenset({
     "document-before-extension", "keyinfo-detached", "signedproperties-detached", "signedinfo-detached",
     "exclusive-keyinfo",
     "exclusive-signedproperties", "inclusive-signedproperties", "signing-time-late", "signing-time-again",
-    "signing-time-utc", "hex-digest", "sha1-keyinfo", "signed-info-as-written", "sha1-signature", "ca-in-keyinfo",
+    "signing-time-utc", "signing-time-absent", "signing-time-precision",
+    "hex-digest", "sha1-keyinfo", "signed-info-as-written", "sha1-signature", "ca-in-keyinfo",
     "reindented",
 })  # fmt: skip
 ID_ATTRS = [
@@ -225,11 +228,18 @@ def sign(
         time.text = SIGNING_TIME.replace("10:00:00.000", "09:59:58.766")
     elif "signing-time-utc" in mistakes:
         time.text = "2026-02-27T15:00:00Z"
+    elif "signing-time-precision" in mistakes:
+        time.text = SIGNING_TIME.replace(".000", "")
+    holder, place = time.getparent(), time.getparent().index(time)
+    if "signing-time-absent" in mistakes:
+        holder.remove(time)
     if "signedproperties-detached" in mistakes:
         data = _c14n(etree.fromstring(properties))
     else:
         use_exclusive = ref_exclusive or "exclusive-signedproperties" in mistakes
         data = _c14n(node, use_exclusive and "inclusive-signedproperties" not in mistakes, prefixes)
+    if "signing-time-absent" in mistakes:
+        holder.insert(place, time)
     time.text = signing_time
     if "hex-digest" in mistakes:
         digests[2].text = _b64(hashlib.sha256(data).hexdigest().encode())

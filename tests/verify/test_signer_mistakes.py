@@ -40,6 +40,10 @@ CASES = {
     "signing-time-set-after-digest": ({"signing-time-late"}, {}, {"signedproperties": "signing-time"}),
     "signing-time-taken-twice": ({"signing-time-again"}, {}, {"signedproperties": "signing-time"}),
     "signing-time-rewritten-in-another-zone": ({"signing-time-utc"}, {}, {"signedproperties": "signing-time"}),
+    "signing-time-added-after-digest": ({"signing-time-absent"}, {}, {"signedproperties": "signing-time"}),
+    "signing-time-rewritten-in-another-precision": (
+        {"signing-time-precision"}, {}, {"signedproperties": "signing-time"},
+    ),
     "hex-digest": ({"hex-digest"}, {}, {"signedproperties": "hex-digest"}),
     "sha1-under-sha256": ({"sha1-keyinfo"}, {}, {"keyinfo": "digest-algorithm"}),
     "signed-info-as-written": ({"signed-info-as-written"}, {}, {"signature": "signed-info-as-written"}),
