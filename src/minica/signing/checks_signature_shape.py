@@ -26,6 +26,7 @@ from lxml import etree
 from minica.signing import namespaces as ns
 from minica.signing.canonical import EXC_C14N, EXC_C14N_WITH_COMMENTS
 from minica.signing.checks_structure import Checks, SignatureParts, describe
+from minica.signing.markup_bounds import MarkupBounds, comments_outside_signatures
 
 _DS = f"{{{ns.DS}}}"
 _XADES = f"{{{ns.XADES}}}"
@@ -38,8 +39,6 @@ _PROFILE_NAMESPACES = (ns.DS, ns.XADES)
 _XML_WHITESPACE = " \t\r\n"
 #: Something a reader could take for an element: ``<name``, ``</name``, ``<ns:name``.
 _MARKUP = re.compile(r"<\s*/?\s*[A-Za-z_][\w.\-]*(:[A-Za-z_][\w.\-]*)?[\s/>]")
-#: Comments outside every ds:Signature (those inside are MINICA-SIGNATURE-COMMENT's).
-_COMMENTS_OUTSIDE = etree.XPath("//comment()[not(ancestor::ds:Signature)]", namespaces={"ds": ns.DS})
 #: How many further places one failed check names after the first.
 _MORE_NAMED = 3
 
@@ -260,19 +259,22 @@ class _Findings:
         return ok
 
 
-def check_signature_shape(parts: SignatureParts, root: etree._Element, out: Checks) -> bool:
+def check_signature_shape(
+    parts: SignatureParts, root: etree._Element, out: Checks, bounds: MarkupBounds | None = None
+) -> bool:
     """Refuse content the profile does not allow inside ``ds:Signature`` and unsigned look-alikes.
 
     Appends MINICA-SIGNATURE-OBJECT, -MANIFEST, -NAMESPACE, -ELEMENT, -ATTRIBUTE, -TEXT, -COMMENT,
     MINICA-UNSIGNED-PROPERTIES, MINICA-EXTENSION-CONTENT and MINICA-UNSIGNED-COMMENT checks to
     ``out`` (a pass each, or one failure per code naming the first place and counting the
     others), and marks ``parts.structure_ok`` false on any failure. Returns true when all pass.
+    ``bounds`` spare the walk for comments when the characters hold none.
     Establishes nothing cryptographic: it is about what the signature does *not* cover.
     """
     found = _Findings()
     _walk_signature(parts.signature, found)
     _check_extension_content(parts.signature, found)
-    _check_comments(root, found)
+    _check_comments(root, found, bounds)
     ok = found.report(out, tuple(RULES))
     if not ok:
         parts.structure_ok = False
@@ -303,11 +305,12 @@ def _walk_signature(signature: etree._Element, found: _Findings) -> None:
             if not isinstance(child.tag, str):
                 _refuse_node(element, child, found)
                 continue
-            refusal = _classify(element, slot, child, kept)
-            if refusal is not None:
-                found.add(refusal[0], describe(child), refusal[1])
-                continue
             tag = str(child.tag)
+            if tag not in slot.children or tag == _DS + "Object":  # describe only what is refused
+                refusal = _classify(element, slot, child, kept)
+                if refusal is not None:
+                    found.add(refusal[0], describe(child), refusal[1])
+                    continue
             counts[tag] += 1
             limit = slot.children[tag]
             if limit is not None and counts[tag] > limit:
@@ -479,12 +482,12 @@ def _check_extension_content(signature: etree._Element, found: _Findings) -> Non
             )
 
 
-def _check_comments(root: etree._Element, found: _Findings) -> None:
+def _check_comments(root: etree._Element, found: _Findings, bounds: MarkupBounds | None) -> None:
     """MINICA-UNSIGNED-COMMENT: comments are never signed; one holding markup is refused.
 
     Comments without markup (DIAN's own skeletons carry ``<!--Version #1.0.2-->``) pass.
     """
-    for comment in _COMMENTS_OUTSIDE(root.getroottree()):
+    for comment in comments_outside_signatures(root, bounds):
         text = str(comment.text or "")
         if not _MARKUP.search(text):
             continue

@@ -19,8 +19,10 @@ from lxml import etree
 
 from minica.ca.names import display_name
 from minica.signing import canonical
+from minica.signing import markup_bounds as whole
 from minica.signing import namespaces as ns
 from minica.signing.canonical import Canonicalization
+from minica.signing.markup_bounds import MarkupBounds
 from minica.signing.report import Check, Status
 
 Role = Literal["document", "keyinfo", "signedproperties", "other"]
@@ -29,9 +31,6 @@ _NS = {"ds": ns.DS, "xades": ns.XADES, "ext": ns.EXT}
 _DS = f"{{{ns.DS}}}"
 _XADES = f"{{{ns.XADES}}}"
 _EXT = f"{{{ns.EXT}}}"
-_ALL_SIGNATURES = etree.XPath("//ds:Signature", namespaces=_NS)
-_ALL_WITH_ID = etree.XPath("//*[@Id]")
-_ALL_SIGNED_PROPERTIES = etree.XPath("//xades:SignedProperties", namespaces=_NS)
 _SAME_DOCUMENT_ID = re.compile(r"^#[A-Za-z_][\w.\-]*$")
 
 #: Digest URIs allowed by DIAN's Regla-4, and the SHA-1 ones refused with their own message.
@@ -160,15 +159,16 @@ def _check_algorithm(out: Checks, rule: str, what: str, uri: str, allowed: dict[
     )
 
 
-def locate(root: etree._Element, out: Checks) -> SignatureParts | None:
+def locate(root: etree._Element, out: Checks, bounds: MarkupBounds | None = None) -> SignatureParts | None:
     """Find the signature, check its structure and resolve its references.
 
     Appends DC01, AA04, MINICA-DUPLICATE-ID, DC02–DC07, DC08/DC11/DC14, DC10, DC13, ZD06, DC20,
     MINICA-REFERENCE-URI / -TARGET, MINICA-TRANSFORMS, MINICA-SIGNED-PROPERTIES-LOCATION and
     MINICA-QUALIFYING-TARGET checks to ``out``. Returns ``None`` when there is no signature at all.
-    Establishes nothing cryptographic.
+    ``bounds`` (from the characters ``root`` was parsed from) spare the walks over the whole tree
+    when they prove there is nothing more to find. Establishes nothing cryptographic.
     """
-    signatures = _ALL_SIGNATURES(root)
+    signatures = whole.signatures(root, bounds)
     if not signatures:
         out.failed(
             "DC01",
@@ -198,7 +198,7 @@ def locate(root: etree._Element, out: Checks) -> SignatureParts | None:
         )
 
     ids: dict[str, list[etree._Element]] = {}
-    for element in _ALL_WITH_ID(root):
+    for element in whole.with_id(root, signature, bounds):
         ids.setdefault(element.get("Id"), []).append(element)
     duplicates = {k: v for k, v in ids.items() if len(v) > 1}
     if duplicates:
@@ -214,7 +214,7 @@ def locate(root: etree._Element, out: Checks) -> SignatureParts | None:
         out.passed("MINICA-DUPLICATE-ID", f"all {len(ids)} Id attributes are unique")
 
     _locate_key_info(parts, out)
-    _locate_properties(parts, root, out)
+    _locate_properties(parts, root, out, bounds)
 
     signed_info = signature.find(_DS + "SignedInfo")
     if signed_info is None:
@@ -318,11 +318,13 @@ def _locate_key_info(parts: SignatureParts, out: Checks) -> None:
     )
 
 
-def _locate_properties(parts: SignatureParts, root: etree._Element, out: Checks) -> None:
+def _locate_properties(
+    parts: SignatureParts, root: etree._Element, out: Checks, bounds: MarkupBounds | None
+) -> None:
     signature = parts.signature
     qualifying = signature.findall(f"{_DS}Object/{_XADES}QualifyingProperties")
     own = [sp for q in qualifying for sp in q.findall(_XADES + "SignedProperties")]
-    everywhere = _ALL_SIGNED_PROPERTIES(root)
+    everywhere = whole.signed_properties(root, own, bounds)
     if len(qualifying) != 1 or len(own) != 1:
         parts.structure_ok = out.failed(
             "DC20",

@@ -75,6 +75,18 @@ def _first(root: etree._Element, path: str) -> str:
     return str(value if isinstance(value, str) else "".join(value.itertext())).strip()
 
 
+def _first_anywhere(root: etree._Element, local: str) -> str:
+    """The text of the first sts: (else old sts:) element named ``local`` below ``root``; stops at
+    the first found (it sits in the UBL extensions, before the lines)."""
+    for namespace in (ns.STS, ns.STS_OLD):
+        found = next(root.iterdescendants(f"{{{namespace}}}{local}"), None)
+        if found is not None:
+            text = "".join(found.itertext()).strip()
+            if text:
+                return text
+    return ""
+
+
 def _local(root: etree._Element) -> str:
     return str(etree.QName(root).localname)
 
@@ -213,9 +225,11 @@ def key_checks(
                 + (" (event NIT fields are inferred)" if key.inferred else ""),
             )
         )
-    code = _first(root, ".//sts:SoftwareSecurityCode") or _first(root, ".//stso:SoftwareSecurityCode")
-    software_id = _first(root, ".//sts:SoftwareID") or _first(root, ".//stso:SoftwareID")
-    if software_pin is not None and code and software_id:
+    if software_pin is None:
+        return checks  # nothing to compare the code with: the tree is not searched for it
+    code = _first_anywhere(root, "SoftwareSecurityCode")
+    software_id = _first_anywhere(root, "SoftwareID")
+    if code and software_id:
         expected = software_security_code(software_id, software_pin, _first(root, "cbc:ID"))
         if code.lower() == expected:
             checks.append(Check("MINICA-SOFTWARE-SECURITY-CODE", "pass", "SoftwareSecurityCode matches"))

@@ -25,6 +25,7 @@ from minica.signing.checks_signature_shape import check_signature_shape
 from minica.signing.checks_structure import Checks, locate
 from minica.signing.cufe import key_checks
 from minica.signing.diagnosis import Diagnosis
+from minica.signing.markup_bounds import MarkupBounds
 from minica.signing.report import (
     CERTIFICATE_RULES,
     CRYPTO_RULES,
@@ -33,7 +34,7 @@ from minica.signing.report import (
     VerificationResult,
 )
 from minica.signing.revocation import Revocation, RevocationSource
-from minica.signing.xmlsafe import parse_xml
+from minica.signing.xmlsafe import parse_xml_with_text
 
 __all__ = ["Check", "Revocation", "RevocationSource", "VerificationResult", "verify_document"]
 
@@ -77,16 +78,17 @@ def verify_document(
     if not isinstance(at, _dt.datetime):
         raise TypeError("at must be a datetime")
     at = require_aware(at, "verification time 'at'").astimezone(UTC)
-    tree = parse_xml(data)
+    tree, text = parse_xml_with_text(data)
     root = tree.getroot()
+    bounds = MarkupBounds(text)
     out = Checks()
     document_checks = key_checks(root, technical_key=technical_key, software_pin=software_pin)
 
-    parts = locate(root, out)
+    parts = locate(root, out, bounds)
     if parts is None:
         out.items.extend(document_checks)
         return _result(out, intact=False, signature_valid=False, trusted=False)
-    check_signature_shape(parts, root, out)
+    check_signature_shape(parts, root, out, bounds)
 
     diagnosis = Diagnosis(parts, data)
     fragments_matching, signature_valid = verify_fragments(parts, diagnosis, out)

@@ -103,6 +103,13 @@ def _scannable(data: bytes) -> bytes:
 
 def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> etree._ElementTree:
     """Parse untrusted XML safely; raises :class:`HostileXml` or :class:`MalformedXml`."""
+    return parse_xml_with_text(data, max_bytes=max_bytes)[0]
+
+
+def parse_xml_with_text(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> tuple[etree._ElementTree, bytes]:
+    """:func:`parse_xml`, also returning the characters the tree holds, in UTF-8 or an
+    ASCII-compatible encoding with every markup character one ASCII byte (what the pre-scan read):
+    with no DTD and no entity, every element, attribute and comment of the tree is spelled in them."""
     shape = _scan(data, max_bytes)
     try:
         root = etree.fromstring(bytes(data), parser=_parser())
@@ -117,7 +124,7 @@ def parse_xml(data: bytes, *, max_bytes: int = MAX_XML_BYTES) -> etree._ElementT
     if _ENTITY_REFERENCE.search(shape.text) and next(root.iter(etree.Entity), None) is not None:
         raise HostileXml("the document uses entity references", "replace them with their text")
     shape.finish()
-    return tree
+    return tree, shape.text
 
 
 def _refusal(exc: etree.XMLSyntaxError) -> HostileXml | MalformedXml:
