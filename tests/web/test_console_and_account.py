@@ -159,3 +159,32 @@ def test_sign_in_is_rate_limited_in_every_area(site: Served, home: Home, clock: 
             assert wrong.status_code in (401, 403), wrong.status_code
         limited = client.post(f"/{area}/ingreso", data={**right, "csrf": token})
         assert limited.status_code == 429 and "Demasiados intentos" in limited.text
+
+
+def test_adicionar_certificado_refuses_another_cas_and_an_encipherment_only_keystore(
+    site: Served, home: Home, clock: FixedClock
+) -> None:
+    """The chain and key-usage checks of "Adicionar certificado" (validity, NIT and password: test_pages_security)."""
+    from minica.testing import MockCA
+
+    nit = Nit.parse(REQUEST_FORM["nit"])
+    encipherment = issue_certificate(home, IssueRequest(nit, "ACME S.A.S.", key_usage="encipherment"),
+                                     store_password=PASSWORD.encode(), clock=clock)
+    stranger = MockCA(now=NOW).issue(nit.with_dv, "ACME S.A.S.").pkcs12(PASSWORD.encode())
+    accounts.register(home, NOW, nit=nit.with_dv, razon_social="ACME S.A.S.", email="a@acme.example.co",
+                      password=DIAN_PASSWORD, confirmation=DIAN_PASSWORD)  # fmt: skip
+    with httpx.Client(base_url=site.url, follow_redirects=False, timeout=60) as client:
+        token = _csrf(client, "/dian")
+        assert client.post("/dian/ingreso", data={"csrf": token, "nit": nit.with_dv,
+                                                   "password": DIAN_PASSWORD}).status_code == 303  # fmt: skip
+
+        def add(data: bytes) -> httpx.Response:
+            return client.post("/dian/certificados/adicionar", data={"csrf": token, "password": PASSWORD,
+                                                                      "descripcion": "Firma"},
+                               files={"archivo": ("empresa.p12", data, "application/x-pkcs12")})  # fmt: skip
+
+        other_ca = add(stranger)
+        assert other_ca.status_code == 422 and "chain" in other_ca.text, other_ca.text[-600:]
+        ciphering = add(next(iter(encipherment.store_paths.values())).read_bytes())
+        assert ciphering.status_code == 422 and "usage" in ciphering.text.lower(), ciphering.text[-600:]
+        assert "No hay certificados" in client.get("/dian/certificados", params={"q": "firma"}).text
