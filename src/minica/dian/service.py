@@ -13,20 +13,15 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import re
-import sqlite3
 import uuid
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-
-from minica.ca.hierarchy import Authority, load_authority
-from minica.ca.revocation import Revocation
+from minica.ca.hierarchy import Authority
 from minica.dian import store, testset
 from minica.dian.application_response import signed_application_response
 from minica.dian.dian_signer import dian_signer
 from minica.dian.registration import registration_by_software_id, registration_by_test_set
+from minica.dian.service_state import HomeState, RequestRevocation, home_state
 from minica.dian.soap import (
     MOCKED,
     Operation,
@@ -57,7 +52,6 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 #: DIAN refuses trackIds shorter than this (a CUFE is 96 hex characters).
 MIN_TRACK_ID = 20
 PENDING_MESSAGE = "Batch en proceso de validación."
-_homes: dict[Path, _HomeState] = {}
 
 
 @dataclass(frozen=True)
@@ -71,49 +65,6 @@ class SoapAnswer:
     pending: str | None = None
 
 
-class _DatabaseRevocation:
-    """Revocation answered from the CA database, one indexed query per certificate."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def revocation_of(self, certificate: x509.Certificate) -> Revocation | None:
-        row = self.conn.execute("SELECT revoked_at, revocation_reason FROM certificates WHERE fingerprint = ?"
-                                " AND status = 'revoked'", (certificate.fingerprint(hashes.SHA256()).hex(),)).fetchone()
-        return None if row is None else Revocation(_dt.datetime.fromisoformat(row[0]), row[1] or "unspecified")
-
-
-@dataclass
-class _HomeState:
-    """What a worker keeps per home between jobs: one database connection (a worker runs one job at a
-    time) and the CA, reloaded when its certificate file changes. Nothing of a request is kept."""
-
-    db: Database
-    stamp: float = -1.0
-    authority: Authority | None = None
-
-    def current_authority(self, home: Home) -> Authority:
-        stamp = home.issuing_cert_path.stat().st_mtime if home.issuing_cert_path.exists() else -1.0
-        if self.authority is None or stamp != self.stamp:
-            self.authority, self.stamp = load_authority(home), stamp
-        return self.authority
-
-
-def _state(home: Home) -> _HomeState:
-    state = _homes.get(home.root)
-    if state is None:
-        db = Database.open(home)
-        # WAL without an fsync per commit: a killed server loses nothing (the WAL is in the OS's
-        # hands); only a power cut may lose the last answers. Most of a request's time otherwise.
-        db.connection.execute("PRAGMA synchronous = NORMAL")
-        state = _homes[home.root] = _HomeState(db)
-    return state
-
-
-def _database(home: Home) -> Database:
-    return _state(home).db
-
-
 @dataclass
 class _Context:
     home: Home
@@ -121,12 +72,17 @@ class _Context:
     now: _dt.datetime
     ca_password: bytes | None
     sender_nit: str
+    state: HomeState
+    authority: Authority
+    revocation: RequestRevocation
 
     def validator(self) -> Validator:
-        state = _state(self.home)
-        authority = state.current_authority(self.home)
-        return Validator(self.home, self.environment, self.now, [authority.root], [authority.issuing],
-                         _DatabaseRevocation(state.db.connection))
+        return Validator(self.home, self.environment, self.now, [self.authority.root], [self.authority.issuing],
+                         self.revocation)
+
+
+def _database(home: Home) -> Database:
+    return home_state(home).db
 
 
 def handle_soap(home: Home, environment: Environment, endpoint: str, now: _dt.datetime, body: bytes,
@@ -136,18 +92,18 @@ def handle_soap(home: Home, environment: Environment, endpoint: str, now: _dt.da
     try:
         request = parse_request(body)
         relates_to = request.message_id
-        state = _state(home)
-        authority = state.current_authority(home)
-        sender = verify_security(request, endpoint=endpoint, now=now, anchors=[authority.root],
-                                 intermediates=[authority.issuing],
-                                 revocation=_DatabaseRevocation(state.db.connection).revocation_of)
+        state = home_state(home)
+        authority = state.current_authority()
+        revocation = RequestRevocation(state.db.connection)
+        sender = verify_security(request, endpoint=endpoint, now=now, tokens=state.token_paths(),
+                                 revocation=revocation.revocation_of)
         if request.operation not in MOCKED:
             raise SoapFault(f"la operación {request.operation.value} no está simulada por minica (servicio DIAN "
                             "local de pruebas)", code="Receiver")
         if sender.nit is None:
             outcome = precheck_failure("", "NIT de la empresa no informado en el certificado.")
             return _reply(request, _no_nit_result(request.operation, outcome), now)
-        context = _Context(home, environment, now, ca_password, sender.nit)
+        context = _Context(home, environment, now, ca_password, sender.nit, state, authority, revocation)
         return _HANDLERS[request.operation](context, request)
     except SoapFault as fault:
         return SoapAnswer(500, fault_envelope(fault, now, relates_to))
@@ -231,17 +187,28 @@ def _event_response(code: str, message: str, when: str | None, xml: bytes | None
 
 def _validate_and_record(context: _Context, operation: Operation, name: str, data: bytes, *, zip_key: str | None,
                          test_set_id: str | None, validator: Validator) -> tuple[DocumentOutcome, bytes | None]:
-    """Validate one document, record it with its signed ApplicationResponse; both."""
-    db = _database(context.home)
-    kinds = _KINDS[operation]
-    outcome = validator.validate(name, data, sender_nit=context.sender_nit, kinds=kinds, conn=db.connection)
+    """Validate one document, record it with its signed ApplicationResponse; both.
+
+    The answer is signed before the write lock is taken (signing is most of the writing's time);
+    should another worker accept the same document meanwhile, the duplicate check inside the write
+    changes the outcome and the answer is signed again.
+    """
+    state = context.state
+    outcome = validator.validate(name, data, sender_nit=context.sender_nit, kinds=_KINDS[operation],
+                                 conn=state.db.connection)
     signer = None if outcome.status_code == PRECHECK else dian_signer(
-        context.home, now=context.now, ca_password=context.ca_password,
-        authority=_state(context.home).current_authority(context.home))
-    with db.transaction() as conn:
+        context.home, now=context.now, ca_password=context.ca_password, authority=context.authority)
+
+    def answer_to(final: DocumentOutcome) -> bytes | None:
+        return None if signer is None else signed_application_response(final, context.environment,
+                                                                        context.now, signer)
+
+    expected = store.with_duplicate_check(state.db.connection, outcome, context.environment)
+    answer = answer_to(expected)
+    with state.write() as conn:
         outcome = store.with_duplicate_check(conn, outcome, context.environment)
-        answer = None if signer is None else signed_application_response(outcome, context.environment,
-                                                                         context.now, signer)
+        if outcome != expected:
+            answer = answer_to(outcome)
         store.record_document(conn, outcome, operation=operation.value, environment=context.environment, data=data,
                               application_response=answer, sender_nit=context.sender_nit, zip_key=zip_key,
                               test_set_id=test_set_id, now=context.now)
@@ -284,7 +251,7 @@ def _send_async(context: _Context, request: SoapRequest) -> SoapAnswer:
     except (ZipRefused, MinicaError) as exc:
         return _reply(request, _upload_refused(exc.what, file_name), context.now)
     zip_key = str(uuid.uuid4())
-    with _database(context.home).transaction() as conn:
+    with context.state.write() as conn:
         store.record_zip(conn, zip_key=zip_key, operation=request.operation.value, environment=context.environment,
                          file_name=file_name, sender_nit=context.sender_nit, test_set_id=test_set_id,
                          content=content, now=context.now)
@@ -300,7 +267,9 @@ def process_zip(home: Home, zip_key: str, now: _dt.datetime, ca_password: bytes 
     found = store.get_zip(db.connection, zip_key)
     if found is None or found.status != "pending":
         return 0
-    context = _Context(home, found.environment, now, ca_password, found.sender_nit)
+    state = home_state(home)
+    context = _Context(home, found.environment, now, ca_password, found.sender_nit, state,
+                       state.current_authority(), RequestRevocation(db.connection))
     validator = context.validator()
     try:
         entries = open_zip(found.content, single=False)
@@ -309,7 +278,7 @@ def process_zip(home: Home, zip_key: str, now: _dt.datetime, ca_password: bytes 
     for entry in entries:
         _validate_and_record(context, Operation(found.operation), entry.name, entry.data, zip_key=zip_key,
                              test_set_id=found.test_set_id, validator=validator)
-    with db.transaction() as conn:
+    with state.write() as conn:
         store.mark_zip_done(conn, zip_key, now)
     return len(entries)
 

@@ -32,7 +32,7 @@ from lxml import etree
 
 from minica.ca.profiles import nits_in_name
 from minica.ca.revocation import RevocationLookup
-from minica.ca.trust import build_chain
+from minica.ca.trust import ChainPath, chain_path
 from minica.dian.soap import WSA, WSSE, WSU, SoapRequest, security_fault
 from minica.signing import namespaces as ns
 
@@ -47,6 +47,8 @@ _DIGESTS: dict[str, hashes.HashAlgorithm] = {
     ns.SHA256: hashes.SHA256(), ns.SHA384: hashes.SHA384(), ns.SHA512: hashes.SHA512(),
 }
 _ID = f"{{{WSU}}}Id"
+#: Tokens a :class:`TokenPaths` remembers (clients send the same few certificates again and again).
+MAX_REMEMBERED = 256
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,30 @@ class Sender:
 
     certificate: x509.Certificate
     nit: str | None
+
+
+class TokenPaths:
+    """The BinarySecurityTokens seen, read once: each one's certificate, its chain path towards
+    ``anchors`` through ``intermediates`` and the NIT in its subject. Which CA signed which
+    certificate never changes; the CAs' validity at each request's time (and the certificate's own
+    validity and revocation) is still judged for every request."""
+
+    def __init__(self, anchors: Sequence[x509.Certificate], intermediates: Sequence[x509.Certificate]) -> None:
+        self.anchors, self.intermediates = tuple(anchors), tuple(intermediates)
+        self._seen: dict[str, tuple[x509.Certificate, ChainPath, str | None]] = {}
+
+    def read(self, token_text: str) -> tuple[x509.Certificate, ChainPath, str | None]:
+        """The token's certificate, path and NIT; a SoapFault when it is not a base64 certificate."""
+        found = self._seen.get(token_text)
+        if found is None:
+            certificate = _load_token(token_text)
+            nits = nits_in_name(certificate.subject)
+            found = (certificate, chain_path(certificate, anchors=self.anchors, intermediates=self.intermediates),
+                     nits[0].split("-")[0] if nits else None)
+            if len(self._seen) >= MAX_REMEMBERED:
+                self._seen.clear()
+            self._seen[token_text] = found
+        return found
 
 
 def _one(elements: Sequence[etree._Element], what: str) -> etree._Element:
@@ -90,9 +116,14 @@ def check_timestamp(security: etree._Element, now: _dt.datetime) -> None:
 
 
 def verify_security(request: SoapRequest, *, endpoint: str, now: _dt.datetime,
-                    anchors: Sequence[x509.Certificate], intermediates: Sequence[x509.Certificate],
-                    revocation: RevocationLookup) -> Sender:
-    """Check the request's WS-Security (see the module's docstring); the sender, or a SoapFault."""
+                    anchors: Sequence[x509.Certificate] = (), intermediates: Sequence[x509.Certificate] = (),
+                    revocation: RevocationLookup, tokens: TokenPaths | None = None) -> Sender:
+    """Check the request's WS-Security (see the module's docstring); the sender, or a SoapFault.
+
+    The CA is ``anchors`` and ``intermediates``, or those of ``tokens``, which remembers the tokens
+    it has read (a server passes the same one for every request).
+    """
+    tokens = tokens or TokenPaths(anchors, intermediates)
     action = _one(request.header(WSA, "Action"), "wsa:Action header")
     if (action.text or "").strip() != request.operation.action:
         raise security_fault(f"wsa:Action '{(action.text or '').strip()[:120]}' does not match the Body's operation "
@@ -105,21 +136,20 @@ def verify_security(request: SoapRequest, *, endpoint: str, now: _dt.datetime,
     security = _one(request.header(WSSE, "Security"), "wsse:Security header")
     check_timestamp(security, now)
     token = _one(security.findall(f"{{{WSSE}}}BinarySecurityToken"), "wsse:BinarySecurityToken")
-    certificate = _token_certificate(token)
+    if token.get("ValueType") != X509V3:
+        raise security_fault(f"the BinarySecurityToken's ValueType must be {X509V3}", "UnsupportedSecurityToken")
+    certificate, path, nit = tokens.read("".join((token.text or "").split()))
     signature = _one(security.findall(f"{{{ns.DS}}}Signature"), "ds:Signature in wsse:Security")
     signed = _verify_signature(request.envelope, signature, token, certificate)
     if not any(element is to for element in signed):
         raise security_fault("the signature does not cover the wsa:To header (DIAN's policy signs To)")
-    _check_certificate(certificate, now, anchors, intermediates, revocation)
-    nits = nits_in_name(certificate.subject)
-    return Sender(certificate, nits[0].split("-")[0] if nits else None)
+    _check_certificate(certificate, now, path, revocation)
+    return Sender(certificate, nit)
 
 
-def _token_certificate(token: etree._Element) -> x509.Certificate:
-    if token.get("ValueType") != X509V3:
-        raise security_fault(f"the BinarySecurityToken's ValueType must be {X509V3}", "UnsupportedSecurityToken")
+def _load_token(text: str) -> x509.Certificate:
     try:
-        return x509.load_der_x509_certificate(base64.b64decode("".join((token.text or "").split()), validate=True))
+        return x509.load_der_x509_certificate(base64.b64decode(text, validate=True))
     except (binascii.Error, ValueError):
         raise security_fault("the BinarySecurityToken is not a base64 X.509 certificate",
                              "InvalidSecurityToken") from None
@@ -200,8 +230,8 @@ def _check_key_info(signature: etree._Element, token: etree._Element) -> None:
                              "SecurityTokenUnavailable")
 
 
-def _check_certificate(certificate: x509.Certificate, now: _dt.datetime, anchors: Sequence[x509.Certificate],
-                       intermediates: Sequence[x509.Certificate], revocation: RevocationLookup) -> None:
+def _check_certificate(certificate: x509.Certificate, now: _dt.datetime, path: ChainPath,
+                       revocation: RevocationLookup) -> None:
     subject = certificate.subject.rfc4514_string()[:160]
     if now < certificate.not_valid_before_utc:
         raise security_fault(f"the certificate {subject} is not valid until "
@@ -209,7 +239,7 @@ def _check_certificate(certificate: x509.Certificate, now: _dt.datetime, anchors
     if now > certificate.not_valid_after_utc:
         raise security_fault(f"the certificate {subject} expired on {certificate.not_valid_after_utc.isoformat()}",
                              "FailedAuthentication")
-    chain = build_chain(certificate, anchors=anchors, intermediates=intermediates, at=now)
+    chain = path.at(now)
     if not chain.trusted:
         raise security_fault(f"the certificate {subject} does not chain to this CA: {chain.problem}",
                              "FailedAuthentication")
