@@ -26,7 +26,7 @@ from lxml import etree
 from minica.signing import namespaces as ns
 from minica.signing.canonical import EXC_C14N, EXC_C14N_WITH_COMMENTS
 from minica.signing.checks_structure import Checks, SignatureParts, describe
-from minica.signing.markup_bounds import MarkupBounds, comments_outside_signatures
+from minica.signing.document_index import DocumentIndex
 
 _DS = f"{{{ns.DS}}}"
 _XADES = f"{{{ns.XADES}}}"
@@ -260,7 +260,7 @@ class _Findings:
 
 
 def check_signature_shape(
-    parts: SignatureParts, root: etree._Element, out: Checks, bounds: MarkupBounds | None = None
+    parts: SignatureParts, root: etree._Element, out: Checks, index: DocumentIndex | None = None
 ) -> bool:
     """Refuse content the profile does not allow inside ``ds:Signature`` and unsigned look-alikes.
 
@@ -268,13 +268,13 @@ def check_signature_shape(
     MINICA-UNSIGNED-PROPERTIES, MINICA-EXTENSION-CONTENT and MINICA-UNSIGNED-COMMENT checks to
     ``out`` (a pass each, or one failure per code naming the first place and counting the
     others), and marks ``parts.structure_ok`` false on any failure. Returns true when all pass.
-    ``bounds`` spare the walk for comments when the characters hold none.
+    ``index`` is ``root``'s (made here when not given).
     Establishes nothing cryptographic: it is about what the signature does *not* cover.
     """
     found = _Findings()
     _walk_signature(parts.signature, found)
     _check_extension_content(parts.signature, found)
-    _check_comments(root, found, bounds)
+    _check_comments(root, found, index or DocumentIndex(root))
     ok = found.report(out, tuple(RULES))
     if not ok:
         parts.structure_ok = False
@@ -482,12 +482,12 @@ def _check_extension_content(signature: etree._Element, found: _Findings) -> Non
             )
 
 
-def _check_comments(root: etree._Element, found: _Findings, bounds: MarkupBounds | None) -> None:
+def _check_comments(root: etree._Element, found: _Findings, index: DocumentIndex) -> None:
     """MINICA-UNSIGNED-COMMENT: comments are never signed; one holding markup is refused.
 
     Comments without markup (DIAN's own skeletons carry ``<!--Version #1.0.2-->``) pass.
     """
-    for comment in comments_outside_signatures(root, bounds):
+    for comment in index.comments_outside_signatures():
         text = str(comment.text or "")
         if not _MARKUP.search(text):
             continue

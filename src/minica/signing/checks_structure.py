@@ -19,10 +19,9 @@ from lxml import etree
 
 from minica.ca.names import display_name
 from minica.signing import canonical
-from minica.signing import markup_bounds as whole
 from minica.signing import namespaces as ns
 from minica.signing.canonical import Canonicalization
-from minica.signing.markup_bounds import MarkupBounds
+from minica.signing.document_index import DocumentIndex
 from minica.signing.report import Check, Status
 
 Role = Literal["document", "keyinfo", "signedproperties", "other"]
@@ -159,16 +158,17 @@ def _check_algorithm(out: Checks, rule: str, what: str, uri: str, allowed: dict[
     )
 
 
-def locate(root: etree._Element, out: Checks, bounds: MarkupBounds | None = None) -> SignatureParts | None:
+def locate(root: etree._Element, out: Checks, index: DocumentIndex | None = None) -> SignatureParts | None:
     """Find the signature, check its structure and resolve its references.
 
     Appends DC01, AA04, MINICA-DUPLICATE-ID, DC02–DC07, DC08/DC11/DC14, DC10, DC13, ZD06, DC20,
     MINICA-REFERENCE-URI / -TARGET, MINICA-TRANSFORMS, MINICA-SIGNED-PROPERTIES-LOCATION and
     MINICA-QUALIFYING-TARGET checks to ``out``. Returns ``None`` when there is no signature at all.
-    ``bounds`` (from the characters ``root`` was parsed from) spare the walks over the whole tree
-    when they prove there is nothing more to find. Establishes nothing cryptographic.
+    ``index`` is ``root``'s (made here when not given). Establishes nothing cryptographic.
     """
-    signatures = whole.signatures(root, bounds)
+    if index is None:
+        index = DocumentIndex(root)
+    signatures = index.signatures
     if not signatures:
         out.failed(
             "DC01",
@@ -198,7 +198,7 @@ def locate(root: etree._Element, out: Checks, bounds: MarkupBounds | None = None
         )
 
     ids: dict[str, list[etree._Element]] = {}
-    for element in whole.with_id(root, signature, bounds):
+    for element in index.with_id(signature):
         ids.setdefault(element.get("Id"), []).append(element)
     duplicates = {k: v for k, v in ids.items() if len(v) > 1}
     if duplicates:
@@ -214,7 +214,7 @@ def locate(root: etree._Element, out: Checks, bounds: MarkupBounds | None = None
         out.passed("MINICA-DUPLICATE-ID", f"all {len(ids)} Id attributes are unique")
 
     _locate_key_info(parts, out)
-    _locate_properties(parts, root, out, bounds)
+    _locate_properties(parts, index, out)
 
     signed_info = signature.find(_DS + "SignedInfo")
     if signed_info is None:
@@ -236,8 +236,8 @@ def locate(root: etree._Element, out: Checks, bounds: MarkupBounds | None = None
         parts.structure_ok = out.failed(
             "DC02", f"ds:SignedInfo has {len(elements)} ds:Reference, expected exactly three"
         )
-    for index, element in enumerate(elements):
-        parts.references.append(_resolve(parts, index, element, ids, out))
+    for number, element in enumerate(elements):
+        parts.references.append(_resolve(parts, number, element, ids, out))
     _check_roles(parts, out)
     return parts
 
@@ -318,13 +318,11 @@ def _locate_key_info(parts: SignatureParts, out: Checks) -> None:
     )
 
 
-def _locate_properties(
-    parts: SignatureParts, root: etree._Element, out: Checks, bounds: MarkupBounds | None
-) -> None:
+def _locate_properties(parts: SignatureParts, index: DocumentIndex, out: Checks) -> None:
     signature = parts.signature
     qualifying = signature.findall(f"{_DS}Object/{_XADES}QualifyingProperties")
     own = [sp for q in qualifying for sp in q.findall(_XADES + "SignedProperties")]
-    everywhere = whole.signed_properties(root, own, bounds)
+    everywhere = index.signed_properties
     if len(qualifying) != 1 or len(own) != 1:
         parts.structure_ok = out.failed(
             "DC20",

@@ -25,7 +25,7 @@ from minica.signing.checks_signature_shape import check_signature_shape
 from minica.signing.checks_structure import Checks, locate
 from minica.signing.cufe import key_checks
 from minica.signing.diagnosis import Diagnosis
-from minica.signing.markup_bounds import MarkupBounds
+from minica.signing.document_index import DocumentIndex
 from minica.signing.report import (
     CERTIFICATE_RULES,
     CRYPTO_RULES,
@@ -80,15 +80,15 @@ def verify_document(
     at = require_aware(at, "verification time 'at'").astimezone(UTC)
     tree, text = parse_xml_with_text(data)
     root = tree.getroot()
-    bounds = MarkupBounds(text)
+    index = DocumentIndex(root, text)
     out = Checks()
     document_checks = key_checks(root, technical_key=technical_key, software_pin=software_pin)
 
-    parts = locate(root, out, bounds)
+    parts = locate(root, out, index)
     if parts is None:
         out.items.extend(document_checks)
         return _result(out, intact=False, signature_valid=False, trusted=False)
-    check_signature_shape(parts, root, out, bounds)
+    check_signature_shape(parts, root, out, index)
 
     diagnosis = Diagnosis(parts, data)
     fragments_matching, signature_valid = verify_fragments(parts, diagnosis, out)

@@ -1,9 +1,10 @@
-"""The verifier skips walks over the whole tree when the document's characters prove there is
-nothing more to find (:mod:`minica.signing.markup_bounds`); its report must not change.
+"""The wrapping defences find what they look for across the document in one pass, and read only
+the signature for ``Id`` attributes when the document's characters prove there is none elsewhere
+(:mod:`minica.signing.document_index`); the report must not change.
 
-Each shape here is checked twice, with the bounds and with the exact walks, and the two reports
-must be equal; the wrapping shapes are spelled the way a byte count could miss (white space around
-``=``, no prefix, a long prefix, UTF-16).
+Each shape here is checked twice, with the characters and without them (the exact XPath), and the
+two reports must be equal; the wrapping shapes are spelled the way a byte count could miss (white
+space around ``=``, UTF-16), or hidden where a name search could miss them (no prefix, a long one).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from verify_kit import failing
 
 from minica.signing.checks_signature_shape import check_signature_shape
 from minica.signing.checks_structure import Checks, locate
-from minica.signing.markup_bounds import MAX_CANDIDATES, MarkupBounds
+from minica.signing.document_index import MAX_CANDIDATES, DocumentIndex, id_attributes_at_most
 from minica.signing.report import Check
 from minica.signing.xmlsafe import parse_xml_with_text
 
@@ -28,11 +29,11 @@ UNSIGNED_CONTENT = kit.HERE.parent / "vectors" / "unsigned-content"
 def _structure(data: bytes, *, bounded: bool) -> list[Check]:
     tree, text = parse_xml_with_text(data)
     root = tree.getroot()
-    bounds = MarkupBounds(text) if bounded else None
+    index = DocumentIndex(root, text if bounded else None)
     out = Checks()
-    parts = locate(root, out, bounds)
+    parts = locate(root, out, index)
     if parts is not None:
-        check_signature_shape(parts, root, out, bounds)
+        check_signature_shape(parts, root, out, index)
     return out.items
 
 
@@ -55,10 +56,7 @@ def _sp_id(data: bytes) -> bytes:
 def test_a_clean_document_takes_the_short_way_with_the_same_report(ours: bytes) -> None:
     tree, text = parse_xml_with_text(ours)
     signature = kit.signature(tree.getroot())
-    bounds = MarkupBounds(text)
-    assert bounds.id_attributes() == len(signature.xpath("descendant-or-self::*[@Id]"))
-    assert bounds.start_tags("Signature") == 1 and bounds.start_tags("SignedProperties") == 1
-    assert not bounds.may_hold_comments()
+    assert id_attributes_at_most(text) == len(signature.xpath("descendant-or-self::*[@Id]"))
     assert all(c.status == "pass" for c in _same_report(ours))
 
 
@@ -120,22 +118,20 @@ def test_comment_with_markup_is_seen(ours: bytes, verify) -> None:
     _same_report(data)
 
 
-def test_markup_look_alikes_in_text_only_take_the_long_way(ours: bytes) -> None:
+def test_look_alikes_in_text_only_take_the_long_way(ours: bytes) -> None:
     """Spellings in text, comments and CDATA are counted too (a bound, never an exact count)."""
-    data = kit.swap(ours, b"</cbc:Note>", b" x Id= <![CDATA[<ds:Signature>]]></cbc:Note>")
+    data = kit.swap(ours, b"</cbc:Note>", b" x Id= <![CDATA[<x Id='1'/>]]><!-- Id=2 --></cbc:Note>")
     _same_report(data)
-    bounds = MarkupBounds(parse_xml_with_text(data)[1])
-    assert bounds.start_tags("Signature") == 2 and bounds.id_attributes() is not None
+    tree, text = parse_xml_with_text(data)
+    inside = kit.signature(tree.getroot()).xpath("descendant-or-self::*[@Id]")
+    assert id_attributes_at_most(text) == len(inside) + 3
 
 
-def test_start_tags_counts_start_tags_only() -> None:
-    bounds = MarkupBounds(
-        b"<a><ds:Signature/><Signature>x</Signature><b:CounterSignature/><c v='p:Signature '/></a>"
-    )
-    assert bounds.start_tags("Signature") == 3  # two start tags, and one look-alike in a value
+def test_too_many_spellings_mean_the_xpath() -> None:
+    assert id_attributes_at_most(b"<a>" + b" Id=" * MAX_CANDIDATES + b"</a>") == MAX_CANDIDATES
+    assert id_attributes_at_most(b"<a>" + b" Id=" * (MAX_CANDIDATES + 1) + b"</a>") is None
 
 
-def test_too_many_candidates_mean_the_walk() -> None:
-    many = b"<a>" + b" Id= Signature " * (MAX_CANDIDATES + 1) + b"</a>"
-    assert MarkupBounds(many).id_attributes() is None
-    assert MarkupBounds(many).start_tags("Signature") is None
+def test_comments_before_and_after_the_root_are_found() -> None:
+    root = etree.fromstring(b"<!--a--><?p x?><!--b--><r><!--c--><s/></r><!--d-->")
+    assert [c.text for c in DocumentIndex(root).comments_outside_signatures()] == ["a", "b", "c", "d"]
