@@ -20,6 +20,7 @@ from minica.dian.dian_signer import DIAN_NIT, DianSigner
 from minica.dian.validation import DocumentOutcome
 from minica.environment import Environment
 from minica.signing import namespaces as ns
+from minica.signing.document import UblDocument
 from minica.signing.policy import SignerRole
 from minica.signing.xades import sign_document
 
@@ -49,6 +50,14 @@ def _party(parent: etree._Element, tag: str, nit: str, name: str) -> None:
 
 def build_application_response(outcome: DocumentOutcome, environment: Environment, now: _dt.datetime) -> bytes:
     """The unsigned ApplicationResponse answering ``outcome``."""
+    return _serialize(_response_tree(outcome, environment, now))
+
+
+def _serialize(root: etree._Element) -> bytes:
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=False))
+
+
+def _response_tree(outcome: DocumentOutcome, environment: Environment, now: _dt.datetime) -> etree._Element:
     local = colombian(now)
     code, description = ACCEPTED if outcome.is_valid else REJECTED
     root = etree.Element(f"{{{ns.APPLICATION_RESPONSE}}}ApplicationResponse", nsmap=_NSMAP)
@@ -95,12 +104,14 @@ def build_application_response(outcome: DocumentOutcome, environment: Environmen
         answer = _sub(line, ns.CAC, "Response")
         _sub(answer, ns.CBC, "ResponseCode", "0000")
         _sub(answer, ns.CBC, "Description", "0")
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=False))
+    return root
 
 
 def signed_application_response(outcome: DocumentOutcome, environment: Environment, now: _dt.datetime,
                                 signer: DianSigner) -> bytes:
     """The ApplicationResponse answering ``outcome``, signed by the mock DIAN (XAdES-EPES, DIAN's profile)."""
-    unsigned = build_application_response(outcome, environment, now)
+    root = _response_tree(outcome, environment, now)
+    # Built here and serialized by lxml: the tree is what those bytes parse to, so it is not read again.
+    unsigned = UblDocument.from_tree(root.getroottree(), raw=_serialize(root))
     return sign_document(unsigned, key=signer.key, certificate=signer.certificate, signing_time=now,
                          role=SignerRole.SUPPLIER)

@@ -38,6 +38,10 @@ TEST_TO = 995000000
 TEST_RESOLUTION = "18760000001"
 _PREFIX = re.compile(r"^[A-Z0-9]{0,4}$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+#: Registrations already read, by home and row: the local DIAN reads its sender's for every document,
+#: and unsealing the PIN (a key file read and AES-GCM) is most of reading one. A changed row is a new key.
+_READ: dict[tuple[object, ...], SoftwareRegistration] = {}
+_READ_MAX = 256
 
 
 @dataclass(frozen=True)
@@ -231,6 +235,16 @@ def _add_years(day: _dt.date, years: int) -> _dt.date:
 
 
 def _from_row(home: Home, row: sqlite3.Row) -> SoftwareRegistration:
+    key = (home.root, *tuple(row))
+    found = _READ.get(key)
+    if found is None:
+        if len(_READ) >= _READ_MAX:
+            _READ.clear()
+        found = _READ[key] = _read_row(home, row)
+    return found
+
+
+def _read_row(home: Home, row: sqlite3.Row) -> SoftwareRegistration:
     numbering = NumberingRange(
         prefix=row["prefix"], from_number=row["from_number"], to_number=row["to_number"],
         resolution_number=row["resolution_number"],
