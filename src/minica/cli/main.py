@@ -6,6 +6,7 @@ Subcommands are imported when they run (:mod:`minica.cli.lazy`), from :data:`COM
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from typing import Any
@@ -97,10 +98,23 @@ def _fail(ctx: click.Context, message: str, code: int) -> None:
 @click.pass_context
 def cli(ctx: click.Context, home: str | None, at: str | None, json_output: bool, verbose: bool) -> None:
     """minica: a local mock CA, keystores and DIAN XAdES-EPES signing for Colombian e-invoicing."""
+    _collect_garbage()
     ctx.obj = AppContext(home=resolve_home(home), clock=clock_for(at), json=json_output, verbose=verbose)
+
+
+def _collect_garbage() -> None:
+    """Turn the cycle collector back on once the command is imported (see :func:`main`), with
+    what start-up made set aside for good: it lives as long as the process, so no collection has
+    to walk it again (nor, after a fork, touch the pages a worker shares with its parent)."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
 
 
 def main() -> None:
     """Console-script entry point."""
     os.umask(0o077)  # everything minica creates is private unless it says otherwise
+    # Until the command runs, the process only imports modules: objects that live as long as it
+    # does. Collecting cycles meanwhile would walk them all again and again and find nothing.
+    gc.disable()
     cli(prog_name="minica")

@@ -10,6 +10,7 @@ and says how many were signed; nothing is left half-written.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -144,10 +145,12 @@ def sign(
     )
     show_bar = sys.stderr.isatty() and len(planned) > 1 and not app.json
     interrupted = False
-    with click.progressbar(length=len(planned), label="signing", file=sys.stderr,
-                           hidden=not show_bar) as bar:
+    # Only on a terminal: even hidden, a click progress bar imports its terminal machinery.
+    bar = click.progressbar(length=len(planned), label="signing", file=sys.stderr) if show_bar else None
+    with bar if bar is not None else contextlib.nullcontext():
         def advance(_outcome: SignOutcome) -> None:
-            bar.update(1)
+            if bar is not None:
+                bar.update(1)
 
         try:
             outcomes = sign_many(planned, settings, workers=jobs, on_done=advance) if planned else []
