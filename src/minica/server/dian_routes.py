@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as _dt
+import sqlite3
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from starlette.routing import Route
 
 from minica.clock import Clock
 from minica.dian import service
+from minica.dian.service_state import checkpoint
 from minica.dian.soap import MAX_SOAP_BODY, SoapFault, fault_envelope
 from minica.dian.wsdl import wsdl_document
 from minica.environment import Environment
@@ -38,6 +40,8 @@ PATH = "/dian/{environment}/WcfDianCustomerServices.svc"
 _SOAP = "application/soap+xml; charset=utf-8"
 #: Seconds GetStatusZip waits for a batch being processed before answering "en proceso".
 STATUS_WAIT = 1.0
+#: Requests between two background checkpoints of the database's WAL (about 13 pages a document).
+CHECKPOINT_EVERY = 32
 
 
 @dataclass
@@ -51,6 +55,8 @@ class DianRoutes:
     batch_delay: float = 0.0
     _tasks: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _resumed: bool = False
+    _since_checkpoint: int = 0
+    _checkpoint: asyncio.Task[None] | None = None
 
     def routes(self) -> list[Route]:
         return [Route(PATH, self.wsdl, methods=["GET"]), Route(PATH, self.soap, methods=["POST"])]
@@ -109,7 +115,22 @@ class DianRoutes:
             if done:
                 answer = await self.pool.run(service.handle_soap, self.home, environment, endpoint,
                                              self.clock.now(), body, self.ca_password)
+        self._count_write()
         return Response(answer.body, status_code=answer.status, media_type=_SOAP)
+
+    def _count_write(self) -> None:
+        """Every :data:`CHECKPOINT_EVERY` requests, copy the WAL into the database in a thread, so
+        that no request's commit does it (see :mod:`minica.dian.service_state`)."""
+        self._since_checkpoint += 1
+        if self._since_checkpoint >= CHECKPOINT_EVERY and (self._checkpoint is None or self._checkpoint.done()):
+            self._since_checkpoint = 0
+            self._checkpoint = asyncio.get_running_loop().create_task(self._run_checkpoint())
+
+    async def _run_checkpoint(self) -> None:
+        try:
+            await run_in_threadpool(checkpoint, self.home)
+        except (sqlite3.Error, OSError, MinicaError):
+            pass  # not now (busy, or the home is gone): the next one, or a worker's own, copies the log
 
     def _schedule(self, zip_key: str, delay: float) -> asyncio.Task[None]:
         task = self._tasks.get(zip_key)
