@@ -84,3 +84,30 @@ def test_one_line_escapes_what_could_fool_a_terminal() -> None:
     assert one_line("a\r\nb\tc") == "a  b c"
     assert one_line("x\x1b[31mred\u202eevil") == "x\\x1b[31mred\\u202eevil"
     assert str(InvalidInput("line\none", "hint\nhere")) == "line one — hint here"
+
+
+@pytest.mark.parametrize(
+    ("args", "says", "help_of"),
+    [
+        (["sign", "--bogus", "x.xml"], "No such option '--bogus'", "minica sign"),
+        (["--bogus"], "No such option '--bogus'", "minica"),
+        (["sign"], "Missing argument 'INPUTS...'", "minica sign"),
+        (["sign", "--jobs", "many", "x.xml"], "Invalid value for '--jobs'", "minica sign"),
+        (["request", "show"], "Missing argument 'RADICADO'", "minica request show"),
+        (["nosuch"], "No such command 'nosuch'", "minica"),
+    ],
+)
+def test_usage_mistakes_are_one_line_naming_the_help(tmp_path: Path, args: list[str], says: str,
+                                                     help_of: str) -> None:  # fmt: skip
+    """The real process (click's usage block is replaced before it is printed): one line, exit 2."""
+    result = minica_in(tmp_path, "--home", "h", *args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+    assert says in result.stderr and f"see '{help_of} --help'" in result.stderr
+    assert not (tmp_path / "h").exists()  # a refused command line creates no home
+
+
+def test_a_bare_group_shows_its_help(tmp_path: Path) -> None:
+    result = minica_in(tmp_path, "dian")
+    assert result.returncode == 2 and "Commands:" in result.stderr and "habilitacion" in result.stderr

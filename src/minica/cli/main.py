@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
 from minica import __version__
 from minica.cli.context import AppContext
@@ -46,13 +47,24 @@ COMMANDS: LazyCommands = {
 
 
 class MinicaGroup(LazyGroup):
-    """Turns every :class:`MinicaError` into ``error: what — what to do`` and its exit status."""
+    """Turns every :class:`MinicaError` into ``error: what — what to do`` and its exit status,
+    and click's usage errors (unknown option, missing argument, bad value) into the same one line
+    with status 2, instead of click's usage block."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            _usage_fail(ctx, exc)
+            raise  # not reached: _usage_fail exits
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except MinicaError as exc:
             _fail(ctx, f"error: {exc}", exc.exit_code)
+        except click.UsageError as exc:  # a subcommand's arguments, parsed inside this call
+            _usage_fail(ctx, exc)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except BrokenPipeError:
@@ -72,6 +84,15 @@ class MinicaGroup(LazyGroup):
 def _verbose(ctx: click.Context) -> bool:
     obj = ctx.find_object(AppContext)
     return bool(obj and obj.verbose) or "--verbose" in sys.argv[1:]
+
+
+def _usage_fail(ctx: click.Context, exc: click.UsageError) -> None:
+    if isinstance(exc, NoArgsIsHelpError):  # a bare group ('minica', 'minica dian'): its help
+        exc.show()
+        ctx.exit(exc.exit_code)
+    command = exc.ctx.command_path if exc.ctx is not None else ctx.command_path
+    message = exc.format_message().rstrip(".")
+    _fail(ctx, f"error: {message} — see '{command} --help'", exc.exit_code)
 
 
 def _fail(ctx: click.Context, message: str, code: int) -> None:
