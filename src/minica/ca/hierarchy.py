@@ -7,12 +7,10 @@ password when one is given at ``init`` (else 0600 and ``init`` says so).
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
-import shutil
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -21,11 +19,12 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, NameOID
 
 from minica.ca import oids
 from minica.errors import CaExists, CaMissing, InvalidInput, RefusedOperation, WrongPassword
-from minica.storage import audit
 from minica.storage.database import Database
 from minica.storage.files import atomic_write, private_dir
 from minica.storage.home import Home
-from minica.storage.recovery import STAGED_CA, home_transaction, recover
+
+# Creating a CA (json, shutil, the audit log, journaled writes) is imported where it happens:
+# signing, which loads the CA's certificates in every process, needs none of it.
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8765"
 ROOT_YEARS = 20
@@ -45,8 +44,11 @@ def ca_name(common_name: str) -> x509.Name:
     )
 
 
-@dataclass(frozen=True)
-class CaUrls:
+# Records here and in the signing path are named tuples: a frozen dataclass costs more to define
+# at import (its generated methods are compiled) than minica sign's own work on a small invoice.
+
+
+class CaUrls(NamedTuple):
     """Where ``minica serve`` publishes CA certificates, CRLs and OCSP, from one base URL."""
 
     base: str
@@ -79,8 +81,7 @@ class CaUrls:
         return f"{self.base}/ca/root.crt"
 
 
-@dataclass(frozen=True)
-class Authority:
+class Authority(NamedTuple):
     """A loaded CA: certificates always; the issuing key only when asked for (it may be encrypted)."""
 
     home: Home
@@ -134,8 +135,7 @@ def _add_years(moment: _dt.datetime, years: int) -> _dt.datetime:
         return moment.replace(year=moment.year + years, day=28)
 
 
-@dataclass(frozen=True)
-class CaKeys:
+class CaKeys(NamedTuple):
     """A freshly built hierarchy: the root and issuing certificates with their keys."""
 
     root: x509.Certificate
@@ -202,6 +202,12 @@ def create_authority(
     The CA's files are staged in ``ca.partial/`` and moved to ``ca/`` once its rows committed, so
     a killed ``init`` leaves either no CA or a whole one (see :mod:`minica.storage.recovery`).
     """
+    import json
+    import shutil
+
+    from minica.storage import audit
+    from minica.storage.recovery import STAGED_CA, home_transaction
+
     if home.has_ca():
         raise _ca_exists(home)
     urls = CaUrls.parse(base_url)
@@ -297,6 +303,8 @@ def _insert_authority(
 def configured_base_url(home: Home) -> str:
     """The base URL ``minica serve`` publishes this home's CA under (``init --base-url``), or the
     default when the home has no CA yet. Reads only the CA's settings, never a key."""
+    import json
+
     try:
         config = json.loads(home.config_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -309,27 +317,46 @@ def require_ca(home: Home) -> None:
     """Raise :class:`CaMissing` unless ``home`` holds a CA. Creates nothing (no folder, no
     database), so read-only commands on a home without a CA leave it as it was."""
     if not home.has_ca():
+        from minica.storage.recovery import recover
+
         recover(home)  # an init killed between its commit and moving the CA into place
     if not home.has_ca():
         raise CaMissing(f"no CA here ({home.root})", "run `minica init` (or `minica quickstart`) first")
 
 
-def load_authority(home: Home) -> Authority:
-    """The CA of ``home`` (certificates and settings), or :class:`CaMissing`."""
+def load_authority(home: Home, db: Database | None = None) -> Authority:
+    """The CA of ``home`` (certificates and settings), or :class:`CaMissing`; ``db``, if given, is
+    the open database to ask."""
+    import json
+
+    root, issuing, issuing_id = _ca_certificates(home, db)
+    config = json.loads(home.config_path.read_text()) if home.config_path.exists() else {}
+    return Authority(
+        home, root, issuing, CaUrls(config.get("base_url", DEFAULT_BASE_URL)),
+        bool(config.get("key_encrypted", False)), issuing_id,
+    )
+
+
+def ca_certificates(home: Home, db: Database | None = None) -> tuple[x509.Certificate, x509.Certificate]:
+    """(root, issuing) of the CA of ``home``, checked as :func:`load_authority` checks them, without
+    its settings (what a signer needs); ``db``, if given, is the open database to ask."""
+    root, issuing, _id = _ca_certificates(home, db)
+    return root, issuing
+
+
+def _ca_certificates(home: Home, db: Database | None) -> tuple[x509.Certificate, x509.Certificate, int]:
     require_ca(home)
     root = x509.load_pem_x509_certificate(home.root_cert_path.read_bytes())
     issuing = x509.load_pem_x509_certificate(home.issuing_cert_path.read_bytes())
-    config = json.loads(home.config_path.read_text()) if home.config_path.exists() else {}
-    with Database.open(home) as db:
-        row = db.connection.execute(
-            "SELECT id FROM authorities WHERE fingerprint = ?", (issuing.fingerprint(hashes.SHA256()).hex(),)
-        ).fetchone()
+    query = "SELECT id FROM authorities WHERE fingerprint = ?", (issuing.fingerprint(hashes.SHA256()).hex(),)
+    if db is None:
+        with Database.open(home) as opened:
+            row = opened.connection.execute(*query).fetchone()
+    else:
+        row = db.connection.execute(*query).fetchone()
     if row is None:
         raise CaMissing(
             f"the CA database in {home.root} does not know its issuing CA",
             "the home is damaged; create a new one with 'minica init'",
         )
-    return Authority(
-        home, root, issuing, CaUrls(config.get("base_url", DEFAULT_BASE_URL)),
-        bool(config.get("key_encrypted", False)), int(row["id"]),
-    )
+    return root, issuing, int(row["id"])

@@ -25,18 +25,21 @@ def home_trust(home: Home) -> tuple[list[x509.Certificate], list[x509.Certificat
     return [authority.root], [authority.issuing]
 
 
-def home_revocations(home: Home) -> RevocationLookup:
-    """A revocation lookup against the CA database (by certificate fingerprint)."""
-    if not home.db_path.exists():
-        return lambda _cert: None
+def home_revocations(home: Home, db: Database | None = None) -> RevocationLookup:
+    """A revocation lookup against the CA database (by certificate fingerprint); ``db``, if given,
+    is the open database to read."""
+    if db is None:
+        if not home.db_path.exists():
+            return lambda _cert: None
+        with Database.open(home) as opened:
+            return home_revocations(home, opened)
     revoked: dict[str, tuple[str, Revocation]] = {}  # serial → (fingerprint, revocation)
-    with Database.open(home) as db:
-        for row in db.connection.execute(
-            "SELECT serial, fingerprint, revoked_at, revocation_reason FROM certificates WHERE status = 'revoked'"
-        ):
-            revoked[row["serial"]] = (row["fingerprint"], Revocation(
-                _dt.datetime.fromisoformat(row["revoked_at"]), row["revocation_reason"]
-            ))
+    for row in db.connection.execute(
+        "SELECT serial, fingerprint, revoked_at, revocation_reason FROM certificates WHERE status = 'revoked'"
+    ):
+        revoked[row["serial"]] = (row["fingerprint"], Revocation(
+            _dt.datetime.fromisoformat(row["revoked_at"]), row["revocation_reason"]
+        ))
 
     def lookup(cert: x509.Certificate) -> Revocation | None:
         # By serial first (cheap); the fingerprint then tells this CA's certificate from another's.

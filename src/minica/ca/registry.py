@@ -5,12 +5,12 @@ Reading never opens a keystore: everything ``certs list`` and ``check`` need is 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import enum
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography import x509
 
@@ -20,7 +20,6 @@ from minica.clock import colombian
 from minica.environment import Environment
 from minica.errors import InvalidInput, NotFound, RefusedOperation
 from minica.identity import Nit
-from minica.storage import audit
 from minica.storage.database import Database
 from minica.storage.home import Home
 
@@ -52,8 +51,7 @@ class RevocationReason(str, enum.Enum):
         return x509.ReasonFlags(self.value)
 
 
-@dataclass(frozen=True)
-class CertificateRecord:
+class CertificateRecord(NamedTuple):  # not a dataclass: cheaper to define, at every start
     """One issued certificate as the database knows it."""
 
     serial: str
@@ -182,11 +180,13 @@ def list_certificates(home: Home) -> list[CertificateRecord]:
         return _records(home, db.connection)
 
 
-def get_certificate(home: Home, serial: str) -> CertificateRecord:
+def get_certificate(home: Home, serial: str, db: Database | None = None) -> CertificateRecord:
+    """The certificate ``serial`` issued (:class:`NotFound` if none); ``db``, if given, is the open
+    database to read."""
     wanted = normalize_serial(serial)
     require_ca(home)
-    with Database.open(home) as db:
-        found = _records(home, db.connection, "WHERE serial = ?", (wanted,))
+    with contextlib.nullcontext(db) if db is not None else Database.open(home) as opened:
+        found = _records(home, opened.connection, "WHERE serial = ?", (wanted,))
     if not found:
         raise NotFound(f"no certificate with serial {wanted} in this CA", "see 'minica certs list'")
     return found[0]
@@ -197,15 +197,18 @@ def find_by_fingerprint(home: Home, conn: sqlite3.Connection, fingerprint: str) 
     return found[0] if found else None
 
 
-def certificates_for_nit(home: Home, nit: Nit) -> list[CertificateRecord]:
-    with Database.open(home) as db:
-        return _records(home, db.connection, "WHERE nit = ?", (nit.number,))
+def certificates_for_nit(home: Home, nit: Nit, db: Database | None = None) -> list[CertificateRecord]:
+    """Every certificate issued to ``nit``, oldest first; ``db``, if given, is the open database."""
+    with contextlib.nullcontext(db) if db is not None else Database.open(home) as opened:
+        return _records(home, opened.connection, "WHERE nit = ?", (nit.number,))
 
 
 def revoke(
     home: Home, serial: str, reason: RevocationReason, *, now: _dt.datetime
 ) -> CertificateRecord:
     """Record the revocation of ``serial`` at ``now``; refuses a second revocation."""
+    from minica.storage import audit  # here: reading records (and signing) never writes the log
+
     wanted = normalize_serial(serial)
     require_ca(home)
     with Database.open(home) as db, db.transaction() as conn:

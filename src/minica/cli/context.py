@@ -7,11 +7,9 @@ terminal; never from a plain command-line argument (it would land in shell histo
 from __future__ import annotations
 
 import functools
-import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -29,16 +27,18 @@ DIAN_PIN_ENV = "MINICA_DIAN_PIN"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@dataclass
 class AppContext:
-    home: Home
-    clock: Clock
-    json: bool = False
-    verbose: bool = False
+    """The global options, as every command sees them (a subcommand's --json, --at or --verbose
+    updates them)."""
+
+    def __init__(self, home: Home, clock: Clock, json: bool = False, verbose: bool = False) -> None:
+        self.home, self.clock, self.json, self.verbose = home, clock, json, verbose
 
     def emit(self, data: Any, human: Callable[[], None]) -> None:
         """Print ``data`` as JSON when ``--json`` was given, else run ``human``."""
         if self.json:
+            import json  # here: most runs print for people, and each run is a process
+
             click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
         else:
             human()

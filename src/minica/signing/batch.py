@@ -16,11 +16,9 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 import os
-import signal
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -38,9 +36,11 @@ if TYPE_CHECKING:
 #: Below this many files a process pool costs more than it saves.
 PARALLEL_THRESHOLD = 8
 
+# The records below are named tuples rather than dataclasses: a frozen dataclass costs about as
+# much to define at import (its generated methods are compiled) as signing an invoice does.
 
-@dataclass(frozen=True)
-class SignJob:
+
+class SignJob(NamedTuple):
     """Sign ``source`` into ``target``; an existing ``target`` is replaced only when ``replace``."""
 
     source: Path
@@ -58,8 +58,7 @@ class BatchInterrupted(KeyboardInterrupt):
         self.total = total
 
 
-@dataclass(frozen=True)
-class SignOutcome:
+class SignOutcome(NamedTuple):
     job: SignJob
     error: str | None = None
     #: The CLI's exit status for this failure: 2 for bad input (unreadable, hostile, malformed),
@@ -71,8 +70,7 @@ class SignOutcome:
         return self.error is None
 
 
-@dataclass(frozen=True)
-class SignSettings:
+class SignSettings(NamedTuple):
     """Everything a worker needs, picklable (certificates travel as PEM)."""
 
     home_root: Path
@@ -120,6 +118,8 @@ _worker: tuple[SignSettings, HomeSigners] | None = None
 
 def _init_worker(settings: SignSettings, parent_pid: int) -> None:
     global _worker
+    import signal  # here, as below: one file never pays for importing it
+
     from minica.children import die_with_parent  # here: one file never loads ctypes
 
     die_with_parent(parent_pid)  # a killed `minica sign DIR` must not leave workers holding its keys
@@ -192,6 +192,7 @@ def _sign_in_pool(
     jobs: Sequence[SignJob], settings: SignSettings, workers: int, done: Callable[[SignOutcome], None]
 ) -> None:
     """Sign in ``workers`` processes, chunk by chunk, reporting outcomes in order to ``done``."""
+    import signal
     from concurrent.futures import ProcessPoolExecutor  # here: one file never pays for importing it
 
     size = max(1, min(64, len(jobs) // (workers * 8)))

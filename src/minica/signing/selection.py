@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
 
-from minica.ca.hierarchy import load_authority
+from minica.ca.hierarchy import ca_certificates, require_ca
 from minica.ca.home_trust import home_revocations, home_trust
 from minica.ca.registry import CertificateRecord, certificates_for_nit, get_certificate
 from minica.ca.requests.loans import loan_refusal
@@ -62,28 +62,42 @@ def loan_rule(db: Database) -> ExtraRule:
     return rule
 
 
-@dataclass
 class HomeSigners:
-    """Signers backed by a home: its CA is trusted, its database answers revocation."""
+    """Signers backed by a home: its CA is trusted, its database answers revocation.
 
-    home: Home
-    password: bytes
-    selection: Selection
-    at: _dt.datetime
-    extra_trust: tuple[x509.Certificate, ...] = ()
-    #: Opens a keystore file with the password (a server passes a cache of opened keystores).
-    opener: Callable[[Path, bytes], Keystore] = read_keystore
-    _cache: dict[tuple[Environment | None, str], Signer] = field(default_factory=dict)
+    ``opener`` opens a keystore file with the password (a server passes a cache of opened
+    keystores). One connection to the home's database, opened here, answers everything the
+    signers ask it (the CA, revocations, loans, the certificates of a NIT) for as long as they live.
+    """
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        home: Home,
+        password: bytes,
+        selection: Selection,
+        at: _dt.datetime,
+        extra_trust: tuple[x509.Certificate, ...] = (),
+        opener: Callable[[Path, bytes], Keystore] = read_keystore,
+    ) -> None:
+        self.home, self.password, self.selection, self.at = home, password, selection, at
+        self.extra_trust, self.opener = extra_trust, opener
+        self._cache: dict[tuple[Environment | None, str], Signer] = {}
+        self._db: Database | None = None
         if self.selection.store is None:  # without a CA there are no stored certificates: say so
-            authority = load_authority(self.home)
-            anchors, self._intermediates = [authority.root], [authority.issuing]
+            require_ca(self.home)  # before the database is opened (which would create it)
+            root, issuing = ca_certificates(self.home, self._database())
+            anchors, self._intermediates = [root], [issuing]
         else:
             anchors, self._intermediates = home_trust(self.home)
         self._anchors = tuple(anchors) + self.extra_trust
-        self._revocation = home_revocations(self.home) if self.home.db_path.exists() else None
-        self._rules = (loan_rule(Database.open(self.home)),) if self.home.db_path.exists() else ()
+        db = self._database() if self.home.db_path.exists() else None
+        self._revocation = home_revocations(self.home, db) if db is not None else None
+        self._rules = (loan_rule(db),) if db is not None else ()
+
+    def _database(self) -> Database:
+        if self._db is None:
+            self._db = Database.open(self.home)
+        return self._db
 
     def for_document(self, document: UblDocument) -> Signer:
         """The signer for ``document``: its environment decides the store unless --env says."""
@@ -110,7 +124,7 @@ class HomeSigners:
             return self._cached(None, str(store), lambda: self._open(store))
         env = environment()
         if self.selection.serial is not None:
-            record = get_certificate(self.home, self.selection.serial)
+            record = get_certificate(self.home, self.selection.serial, self._database())
             return self._cached(env, record.serial, lambda: self._from_record(record, env))
         chosen = nit()
         return self._cached(env, chosen.number, lambda: self._from_record(self._pick(chosen, env), env))
@@ -141,7 +155,7 @@ class HomeSigners:
     def _pick(self, nit: Nit, env: Environment) -> CertificateRecord:
         """The newest certificate for ``nit`` stored in ``env`` that is valid and not revoked at
         the signing time; else the newest stored one (so the refusal names its exact problem)."""
-        records = [r for r in certificates_for_nit(self.home, nit) if env in r.stores]
+        records = [r for r in certificates_for_nit(self.home, nit, self._database()) if env in r.stores]
         if not records:
             raise NotFound(
                 f"no certificate for NIT {nit.with_dv} in the {env.label} store of this CA",

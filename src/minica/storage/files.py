@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 from minica.errors import InvalidInput
@@ -34,7 +33,7 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o600, exclusive: bool 
     With ``exclusive`` an existing ``path`` is never replaced (``FileExistsError``).
     """
     private_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _temporary(path)
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
@@ -50,6 +49,17 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o600, exclusive: bool 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _temporary(path: Path) -> tuple[int, str]:
+    """A new private file ``.NAME.XXXXXXXX.tmp`` beside ``path``, open for writing (what
+    ``tempfile.mkstemp`` does, without importing tempfile and shutil into every command)."""
+    while True:
+        tmp = str(path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp"))
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), tmp
+        except FileExistsError:  # pragma: no cover - 2^-32 per existing temporary
+            continue
 
 
 def temporary_target(file_name: str) -> str | None:

@@ -13,8 +13,8 @@ Profiles (DESIGN §6, reference §5):
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -45,8 +45,7 @@ class P12Profile(str, enum.Enum):
             ) from None
 
 
-@dataclass(frozen=True)
-class Keystore:
+class Keystore(NamedTuple):
     """What a PKCS#12 holds: the private key, its certificate and the CA chain."""
 
     key: rsa.RSAPrivateKey

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -50,8 +50,7 @@ class _NotPlain(Exception):
     """The bytes are not the plain DER layout this module reads (the caller falls back)."""
 
 
-@dataclass(frozen=True)
-class OpenedPkcs12:
+class OpenedPkcs12(NamedTuple):
     key: rsa.RSAPrivateKey
     certificate: x509.Certificate
     chain: tuple[x509.Certificate, ...]
@@ -176,8 +175,7 @@ def _mac_holds(data: bytes, mac_data: _Element, signed: bytes, bmp: bytes) -> bo
 # --- DER, just enough ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Element:
+class _Element(NamedTuple):
     tag: int
     start: int  # of the whole element
     body: int  # of its contents
