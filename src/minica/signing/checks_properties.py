@@ -10,16 +10,16 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as _dt
+import functools
 import hashlib
 import hmac
 import re
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 
 from minica.clock import COLOMBIA, UTC
+from minica.signing import cert_der, policy
 from minica.signing import namespaces as ns
-from minica.signing import policy
 from minica.signing.checks_structure import DIGEST_NAMES, Checks, SignatureParts, _check_algorithm
 from minica.signing.x500 import NameMatch, compare_names
 
@@ -140,7 +140,7 @@ def check_signing_certificate(parts: SignatureParts, out: Checks) -> None:
     uri = method.get("Algorithm", "") if method is not None else ""
     if _check_algorithm(out, "DC28", "xades:CertDigest/ds:DigestMethod", uri, DIGEST_NAMES):
         expected = _decode(_text(first.find(f"{_XADES}CertDigest/{_DS}DigestValue")))
-        actual = hashlib.new(DIGEST_NAMES[uri], cert.public_bytes(Encoding.DER)).digest()
+        actual = hashlib.new(DIGEST_NAMES[uri], cert_der.der(cert)).digest()
         if expected is not None and hmac.compare_digest(expected, actual):
             out.passed("DC29", "the first xades:CertDigest matches the KeyInfo certificate")
         else:
@@ -150,11 +150,7 @@ def check_signing_certificate(parts: SignatureParts, out: Checks) -> None:
                 f"expected {base64.b64encode(actual).decode()}",
             )
     issuer = _text(first.find(f"{_XADES}IssuerSerial/{_DS}X509IssuerName"))
-    try:
-        match, reason = compare_names(issuer, cert.issuer), ""
-    except ValueError as exc:
-        match, reason = NameMatch.DIFFERENT, f" ({exc})"
-    issuer_name = cert.issuer.rfc4514_string()
+    match, reason = _issuer_match(issuer, cert_der.der(cert))
     if match is NameMatch.SAME:
         out.passed("DC31", "xades:IssuerSerial/ds:X509IssuerName names the certificate's issuer")
     elif match is NameMatch.REORDERED:
@@ -162,13 +158,13 @@ def check_signing_certificate(parts: SignatureParts, out: Checks) -> None:
             "DC31",
             f"ds:X509IssuerName '{issuer}' has the same attributes as the certificate's issuer "
             f"but in a different order; DIAN's validator compares the name in order: write "
-            f"'{issuer_name}' (RFC 4514, as the certificate holds it)",
+            f"'{cert.issuer.rfc4514_string()}' (RFC 4514, as the certificate holds it)",
         )
     else:
         out.failed(
             "DC31",
             f"ds:X509IssuerName '{issuer}' does not name the certificate's issuer "
-            f"'{issuer_name}'{reason}",
+            f"'{cert.issuer.rfc4514_string()}'{reason}",
         )
     serial = _text(first.find(f"{_XADES}IssuerSerial/{_DS}X509SerialNumber"))
     if serial.isdigit() and int(serial) == cert.serial_number:
@@ -178,6 +174,16 @@ def check_signing_certificate(parts: SignatureParts, out: Checks) -> None:
             "DC32",
             f"ds:X509SerialNumber is '{serial}', expected {cert.serial_number} (decimal)",
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _issuer_match(written: str, encoded: bytes) -> tuple[NameMatch, str]:
+    """How ``written`` compares with the issuer of the certificate whose DER is ``encoded``, and
+    why it does not parse (remembered: a signer writes the same name in each document)."""
+    try:
+        return compare_names(written, x509.load_der_x509_certificate(encoded).issuer), ""
+    except ValueError as exc:
+        return NameMatch.DIFFERENT, f" ({exc})"
 
 
 def _decode(value: str) -> bytes | None:
@@ -252,7 +258,7 @@ def check_certificate_digests(
     if ssp is None:
         return
     certs = ssp.findall(f"{_XADES}SigningCertificate/{_XADES}Cert")[1:]
-    ders = [c.public_bytes(Encoding.DER) for c in known] if certs else []
+    ders = [cert_der.der(c) for c in known] if certs else []
     for number, element in enumerate(certs, start=2):
         method = element.find(f"{_XADES}CertDigest/{_DS}DigestMethod")
         uri = method.get("Algorithm", "") if method is not None else ""

@@ -18,7 +18,6 @@ refused element, so its work is linear in the size of the signature.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -179,6 +178,7 @@ SHAPE: dict[str, Slot] = {
     _XADES + "Encoding": _VALUE,
 }
 _UNSIGNED = _XADES + "UnsignedProperties"
+_OBJECT = _DS + "Object"
 _UNSIGNED_SIGNATURE = _XADES + "UnsignedSignatureProperties"
 #: Elements whose whole content a reference covers (the SignatureValue covers ds:SignedInfo).
 _SIGNED_PARTS = (_DS + "SignedInfo", _DS + "KeyInfo", _XADES + "SignedProperties")
@@ -294,29 +294,30 @@ def _walk_signature(signature: etree._Element, found: _Findings) -> None:
     while stack:
         element = stack.pop()
         slot = _slot_of(element)
-        _check_attributes(element, slot, found)
+        if not slot.attributes.issuperset(element.keys()):
+            _check_attributes(element, slot, found)
         if not slot.text and _has_text(element.text):
             _refuse_text(element, element.text or "", found)
-        counts: Counter[str] = Counter()
+        counts: dict[str, int] = {}  # a Counter per element would cost more than the rest
         accepted: list[etree._Element] = []
         for child in element:
             if not slot.text and _has_text(child.tail):
                 _refuse_text(element, child.tail or "", found)
-            if not isinstance(child.tag, str):
+            tag = child.tag
+            if not isinstance(tag, str):
                 _refuse_node(element, child, found)
                 continue
-            tag = str(child.tag)
-            if tag not in slot.children or tag == _DS + "Object":  # describe only what is refused
+            if tag not in slot.children or (tag == _OBJECT and child is not kept):  # described only when refused
                 refusal = _classify(element, slot, child, kept)
                 if refusal is not None:
                     found.add(refusal[0], describe(child), refusal[1])
                     continue
-            counts[tag] += 1
+            count = counts[tag] = counts.get(tag, 0) + 1
             limit = slot.children[tag]
-            if limit is not None and counts[tag] > limit:
+            if limit is not None and count > limit:
                 found.add(
                     ELEMENT, describe(child),
-                    f"{_name(child)} at {describe(child)} is number {counts[tag]} in "
+                    f"{_name(child)} at {describe(child)} is number {count} in "
                     f"{_name(element)}, which allows at most {limit}; it is "
                     f"{_coverage_at(element)}",
                 )

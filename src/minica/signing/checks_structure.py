@@ -18,7 +18,7 @@ from cryptography import x509
 from lxml import etree
 
 from minica.ca.names import display_name
-from minica.signing import canonical
+from minica.signing import canonical, cert_der
 from minica.signing import namespaces as ns
 from minica.signing.canonical import Canonicalization
 from minica.signing.document_index import DocumentIndex
@@ -103,11 +103,15 @@ class SignatureParts:
         return found[0] if len(found) == 1 else None
 
 
-@functools.lru_cache(maxsize=64)
 def subject_text(certificate: x509.Certificate) -> str:
     """The certificate's subject as an RFC 4514 string with attribute names (``title=``,
-    ``serialNumber=``, as ``check`` writes it; cached: it is asked for several times)."""
-    return display_name(certificate.subject)
+    ``serialNumber=``, as ``check`` writes it; remembered: it is asked for several times)."""
+    return _subject_text(cert_der.der(certificate))
+
+
+@functools.lru_cache(maxsize=64)
+def _subject_text(encoded: bytes) -> str:
+    return display_name(x509.load_der_x509_certificate(encoded).subject)
 
 
 def describe(element: etree._Element) -> str:
@@ -305,7 +309,9 @@ def _locate_key_info(parts: SignatureParts, out: Checks) -> None:
     for blob in blobs:
         try:
             der = base64.b64decode("".join(_text(blob).split()), validate=True)
-            certificates.append(x509.load_der_x509_certificate(der))
+            certificate = x509.load_der_x509_certificate(der)
+            cert_der.remember(certificate, der)
+            certificates.append(certificate)
         except (binascii.Error, ValueError) as exc:
             parts.structure_ok = out.failed(
                 "ZD06", f"ds:X509Certificate at {describe(blob)} is not a DER certificate: {exc}"

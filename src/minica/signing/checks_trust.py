@@ -15,6 +15,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
 from minica.clock import colombian
+from minica.signing import cert_der
 from minica.signing.checks_structure import Checks, subject_text
 from minica.signing.revocation import RevocationSource, covers
 
@@ -75,12 +76,25 @@ def check_key_usage(cert: x509.Certificate, out: Checks) -> bool:
     return out.passed("MINICA-KEY-USAGE", "KeyUsage has digitalSignature and nonRepudiation")
 
 
+#: Whether a certificate was signed by another's key, by both DERs: a verifier meets a signer's
+#: chain in each of its documents, and each answer costs an RSA verification, more than the rest
+#: of a small invoice's chain checks. Keyed by the whole content, so never given for another.
+_SIGNED: dict[tuple[bytes, bytes], bool] = {}
+
+
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    try:
-        cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
-        return False
-    return True
+    key = (cert_der.der(cert), cert_der.der(issuer))
+    signed = _SIGNED.get(key)
+    if signed is None:
+        try:
+            cert.verify_directly_issued_by(issuer)
+            signed = True
+        except (ValueError, TypeError, InvalidSignature):
+            signed = False
+        if len(_SIGNED) >= 256:
+            _SIGNED.clear()
+        _SIGNED[key] = signed
+    return signed
 
 
 def _is_ca(cert: x509.Certificate) -> bool:
