@@ -195,7 +195,9 @@ def _sign_in_pool(
     import signal
     from concurrent.futures import ProcessPoolExecutor  # here: one file never pays for importing it
 
-    size = max(1, min(64, len(jobs) // (workers * 8)))
+    # Small chunks: the last one decides when the batch ends, and a worker with nothing left idles
+    # meanwhile (a chunk costs a pickle and a pipe message, far less than one document).
+    size = max(1, min(16, len(jobs) // (workers * 8)))
     # The workers are forked inside submit(): with SIGINT blocked, so none dies of a Ctrl-C before
     # its initializer ignores it. A Ctrl-C meanwhile is delivered to this process on unblocking.
     blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
