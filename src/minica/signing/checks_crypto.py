@@ -18,11 +18,13 @@ import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
+from minica.signing import cert_memo
 from minica.signing.canonical import Canonicalization
 from minica.signing.checks_structure import (
     DIGEST_NAMES,
@@ -143,7 +145,7 @@ def _verify_signature_value(parts: SignatureParts, diagnosis: Diagnosis) -> tupl
     value = _decode("".join(value_element.itertext())) if value_element is not None else None
     if not value:
         return "fail", "ds:SignatureValue is missing or not base64", None
-    key = parts.certificate.public_key()
+    key = cert_memo.fact("public-key", x509.Certificate.public_key, parts.certificate)
     if not isinstance(key, rsa.RSAPublicKey):
         return "fail", f"the KeyInfo certificate holds a {type(key).__name__}; DIAN signatures are RSA", None
     try:

@@ -18,7 +18,7 @@ import re
 from cryptography import x509
 
 from minica.clock import COLOMBIA, UTC
-from minica.signing import cert_der, policy
+from minica.signing import cert_memo, policy
 from minica.signing import namespaces as ns
 from minica.signing.checks_structure import DIGEST_NAMES, Checks, SignatureParts, _check_algorithm
 from minica.signing.x500 import NameMatch, compare_names
@@ -140,7 +140,7 @@ def check_signing_certificate(parts: SignatureParts, out: Checks) -> None:
     uri = method.get("Algorithm", "") if method is not None else ""
     if _check_algorithm(out, "DC28", "xades:CertDigest/ds:DigestMethod", uri, DIGEST_NAMES):
         expected = _decode(_text(first.find(f"{_XADES}CertDigest/{_DS}DigestValue")))
-        actual = hashlib.new(DIGEST_NAMES[uri], cert_der.der(cert)).digest()
+        actual = hashlib.new(DIGEST_NAMES[uri], cert_memo.der(cert)).digest()
         if expected is not None and hmac.compare_digest(expected, actual):
             out.passed("DC29", "the first xades:CertDigest matches the KeyInfo certificate")
         else:
@@ -150,7 +150,7 @@ def check_signing_certificate(parts: SignatureParts, out: Checks) -> None:
                 f"expected {base64.b64encode(actual).decode()}",
             )
     issuer = _text(first.find(f"{_XADES}IssuerSerial/{_DS}X509IssuerName"))
-    match, reason = _issuer_match(issuer, cert_der.der(cert))
+    match, reason = _issuer_match(issuer, cert_memo.der(cert))
     if match is NameMatch.SAME:
         out.passed("DC31", "xades:IssuerSerial/ds:X509IssuerName names the certificate's issuer")
     elif match is NameMatch.REORDERED:
@@ -258,7 +258,7 @@ def check_certificate_digests(
     if ssp is None:
         return
     certs = ssp.findall(f"{_XADES}SigningCertificate/{_XADES}Cert")[1:]
-    ders = [cert_der.der(c) for c in known] if certs else []
+    ders = [cert_memo.der(c) for c in known] if certs else []
     for number, element in enumerate(certs, start=2):
         method = element.find(f"{_XADES}CertDigest/{_DS}DigestMethod")
         uri = method.get("Algorithm", "") if method is not None else ""

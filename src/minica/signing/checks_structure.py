@@ -18,7 +18,7 @@ from cryptography import x509
 from lxml import etree
 
 from minica.ca.names import display_name
-from minica.signing import canonical, cert_der
+from minica.signing import canonical, cert_memo
 from minica.signing import namespaces as ns
 from minica.signing.canonical import Canonicalization
 from minica.signing.document_index import DocumentIndex
@@ -106,7 +106,7 @@ class SignatureParts:
 def subject_text(certificate: x509.Certificate) -> str:
     """The certificate's subject as an RFC 4514 string with attribute names (``title=``,
     ``serialNumber=``, as ``check`` writes it; remembered: it is asked for several times)."""
-    return _subject_text(cert_der.der(certificate))
+    return _subject_text(cert_memo.der(certificate))
 
 
 @functools.lru_cache(maxsize=64)
@@ -119,12 +119,13 @@ def describe(element: etree._Element) -> str:
     steps: list[str] = []
     node: etree._Element | None = element
     while node is not None:
-        qname = etree.QName(node)
-        name = f"{node.prefix}:{qname.localname}" if node.prefix else qname.localname
+        tag = node.tag
+        local = str(tag).rpartition("}")[2]
+        name = f"{node.prefix}:{local}" if node.prefix else local
         parent = node.getparent()
         if parent is not None:
-            before = sum(1 for _ in node.itersiblings(node.tag, preceding=True))
-            if before or next(node.itersiblings(node.tag), None) is not None:
+            before = len(list(node.itersiblings(tag, preceding=True)))
+            if before or next(node.itersiblings(tag), None) is not None:
                 name += f"[{before + 1}]"
         steps.append(name)
         node = parent
@@ -310,7 +311,7 @@ def _locate_key_info(parts: SignatureParts, out: Checks) -> None:
         try:
             der = base64.b64decode("".join(_text(blob).split()), validate=True)
             certificate = x509.load_der_x509_certificate(der)
-            cert_der.remember(certificate, der)
+            cert_memo.remember(certificate, der)
             certificates.append(certificate)
         except (binascii.Error, ValueError) as exc:
             parts.structure_ok = out.failed(

@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
 from minica.clock import colombian
-from minica.signing import cert_der
+from minica.signing import cert_memo
 from minica.signing.checks_structure import Checks, subject_text
 from minica.signing.revocation import RevocationSource, covers
 
@@ -54,19 +54,15 @@ def check_validity(cert: x509.Certificate, at: _dt.datetime, out: Checks) -> boo
 
 def check_key_usage(cert: x509.Certificate, out: Checks) -> bool:
     """Policy Regla-2: KeyUsage allows digitalSignature and nonRepudiation."""
-    try:
-        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
+    usage = cert_memo.fact("key-usage", _key_usage, cert)
+    if usage is None:
         return out.failed(
             "MINICA-KEY-USAGE",
             "the signer certificate has no KeyUsage; expected digitalSignature + nonRepudiation",
         )
     missing = [
         name
-        for name, present in (
-            ("digitalSignature", usage.digital_signature),
-            ("nonRepudiation", usage.content_commitment),
-        )
+        for name, present in (("digitalSignature", usage[0]), ("nonRepudiation", usage[1]))
         if not present
     ]
     if missing:
@@ -76,28 +72,36 @@ def check_key_usage(cert: x509.Certificate, out: Checks) -> bool:
     return out.passed("MINICA-KEY-USAGE", "KeyUsage has digitalSignature and nonRepudiation")
 
 
-#: Whether a certificate was signed by another's key, by both DERs: a verifier meets a signer's
-#: chain in each of its documents, and each answer costs an RSA verification, more than the rest
-#: of a small invoice's chain checks. Keyed by the whole content, so never given for another.
-_SIGNED: dict[tuple[bytes, bytes], bool] = {}
+def _key_usage(cert: x509.Certificate) -> tuple[bool, bool] | None:
+    """(digitalSignature, nonRepudiation) of the KeyUsage, ``None`` without one."""
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return None
+    return usage.digital_signature, usage.content_commitment
 
 
-def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    key = (cert_der.der(cert), cert_der.der(issuer))
-    signed = _SIGNED.get(key)
-    if signed is None:
-        try:
-            cert.verify_directly_issued_by(issuer)
-            signed = True
-        except (ValueError, TypeError, InvalidSignature):
-            signed = False
-        if len(_SIGNED) >= 256:
-            _SIGNED.clear()
-        _SIGNED[key] = signed
-    return signed
+def _link(cert: x509.Certificate, issuer: x509.Certificate) -> tuple[bool, bool]:
+    """(``issuer``'s subject is ``cert``'s issuer, and ``issuer``'s key signed ``cert``),
+    remembered (:mod:`~minica.signing.cert_memo`): an RSA verification each."""
+    return cert_memo.pair_fact("link", _work_out_link, cert, issuer)
+
+
+def _work_out_link(cert: x509.Certificate, issuer: x509.Certificate) -> tuple[bool, bool]:
+    if issuer.subject != cert.issuer:
+        return False, False
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return True, False
+    return True, True
 
 
 def _is_ca(cert: x509.Certificate) -> bool:
+    return cert_memo.fact("ca", _basic_constraints_ca, cert)
+
+
+def _basic_constraints_ca(cert: x509.Certificate) -> bool:
     try:
         return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
     except x509.ExtensionNotFound:
@@ -121,15 +125,18 @@ def build_chain(
         if len(path) > MAX_CHAIN:
             continue
         for anchor in anchors:
-            if anchor.subject == tip.issuer and _issued_by(tip, anchor):
+            if _link(tip, anchor) == (True, True):
                 if not (anchor.not_valid_before_utc <= at <= anchor.not_valid_after_utc):
                     reason = f"trust anchor '{_subject(anchor)}' is not valid at {_when(at)}"
                     continue
                 return path + [anchor], ""
         for candidate in pool:
-            if candidate in path or candidate.subject != tip.issuer:
+            if candidate in path:
                 continue
-            if not _issued_by(tip, candidate):
+            named, signed = _link(tip, candidate)
+            if not named:
+                continue
+            if not signed:
                 reason = f"'{_subject(candidate)}' has the issuer's name but did not sign '{_subject(tip)}'"
                 continue
             if not _is_ca(candidate):
