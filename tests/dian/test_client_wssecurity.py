@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
-from dian_kit import Served, unsigned_document
+from dian_kit import Served, pem_pair, unsigned_document
 from lxml import etree
-from support import NOW, PASSWORD
+from support import NOW, PASSWORD, at_instant
 from zeep.exceptions import SignatureVerificationFailed
 from zeep.wsse.signature import verify_envelope
 
@@ -134,3 +134,37 @@ def test_only_a_valid_stored_certificate_signs_a_request(home: Home, clock: Fixe
     revoke(home, company.serial_hex, RevocationReason.KEY_COMPROMISE, now=NOW - dt.timedelta(minutes=1))
     with pytest.raises(CertificateNotUsable, match="revoked"):
         home_credentials(home, PASSWORD.encode(), Environment.HABILITACION, at=NOW, nit=nit)
+
+
+EXC = "http://www.w3.org/2001/10/xml-exc-c14n#"
+DS = "http://www.w3.org/2000/09/xmldsig#"
+
+
+def test_a_prefix_list_with_default_is_honoured_as_xmlsec1_signs_it(tmp_path: Path, signer: Signer,
+                                                                    credentials: RequestCredentials,
+                                                                    authority: Authority) -> None:  # fmt: skip
+    """A client whose exclusive C14N lists ``#default`` (an envelope with a default namespace, To and
+    Timestamp prefixed): xmlsec1 signs it, and the local DIAN digests what xmlsec1 digested."""
+    body = _request(credentials).replace(b"<soap:Envelope ", b'<soap:Envelope xmlns="urn:example:default" ', 1)
+    assert b'xmlns="urn:example:default"' in body
+    envelope = etree.fromstring(body)
+    for method in [*envelope.iter(f"{{{DS}}}Transform"), *envelope.iter(f"{{{DS}}}CanonicalizationMethod")]:
+        etree.SubElement(method, f"{{{EXC}}}InclusiveNamespaces", PrefixList="#default", nsmap={"ec": EXC})
+    for value in [*envelope.iter(f"{{{DS}}}DigestValue"), *envelope.iter(f"{{{DS}}}SignatureValue")]:
+        value.text = ""
+    template, signed = tmp_path / "template.xml", tmp_path / "signed.xml"
+    template.write_bytes(etree.tostring(envelope))
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    key_pem, cert_pem_bytes = pem_pair(signer)
+    key.write_bytes(key_pem)
+    cert.write_bytes(cert_pem_bytes)
+    made = subprocess.run([*at_instant(NOW), "xmlsec1", "--sign", "--privkey-pem", f"{key},{cert}",
+                           "--id-attr:Id", f"{WSA}:To", "--id-attr:Id", f"{WSU}:Timestamp",
+                           "--output", str(signed), str(template)],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert _check(signed.read_bytes(), authority) == "900373987"
+    # Without #default the digests differ: the declaration of the default namespace was signed.
+    dropped = signed.read_bytes().replace(b'PrefixList="#default"', b'PrefixList=""')
+    with pytest.raises(SoapFault, match="does not match"):
+        _check(dropped, authority)

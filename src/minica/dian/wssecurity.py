@@ -34,6 +34,7 @@ from minica.ca.profiles import nits_in_name
 from minica.ca.revocation import RevocationLookup
 from minica.ca.trust import ChainPath, chain_path
 from minica.dian.soap import WSA, WSSE, WSU, SoapRequest, security_fault
+from minica.signing import canonical
 from minica.signing import namespaces as ns
 
 #: Clock skew tolerated between client and server.
@@ -156,13 +157,11 @@ def _load_token(text: str) -> x509.Certificate:
 
 
 def _exclusive(element: etree._Element, method: etree._Element | None) -> bytes:
-    prefixes: list[str] = []
-    if method is not None:
-        inclusive = method.find(f"{{{EXC_C14N}}}InclusiveNamespaces")
-        if inclusive is not None:
-            prefixes = [p for p in (inclusive.get("PrefixList") or "").split() if p != "#default"]
-    return bytes(etree.tostring(element, method="c14n", exclusive=True, with_comments=False,
-                                inclusive_ns_prefixes=prefixes or None))
+    """Exclusive C14N of ``element`` with the PrefixList ``method`` declares (``#default`` too)."""
+    algorithm = canonical.declared(method) if method is not None else None
+    if algorithm is None or not algorithm.exclusive:
+        algorithm = canonical.EXCLUSIVE
+    return algorithm.apply(element, comments=False)
 
 
 def _verify_signature(envelope: etree._Element, signature: etree._Element, token: etree._Element,
