@@ -9,12 +9,14 @@ test is bounded by a hang detector."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import select
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -162,3 +164,33 @@ def test_workers_die_with_a_server_killed_by_sigkill(tmp_path: Path) -> None:
     finally:
         server.kill()
         server.wait(timeout=HANG)
+
+
+def test_a_stop_while_the_workers_start_ends_the_start_cleanly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              caplog: pytest.LogCaptureFixture) -> None:  # fmt: skip
+    """SIGTERM during `minica serve`'s start closes the pool while start() waits for its workers:
+    start() ends with ServerStopping, no worker is left, and asyncio reports no abandoned task."""
+    fifo = tmp_path / "stuck.fifo"
+    os.mkfifo(fifo)
+    monkeypatch.setenv("MINICA_TEST_STUCK_FIFO", str(fifo))
+    pool = WorkerPool(1, timeout=30, preload=("pool_stuck_import",))
+    outcome: list[BaseException | None] = []
+
+    def start() -> None:
+        try:
+            pool.start(warm=True, timeout=HANG)
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - the test looks at what start() raised
+            outcome.append(exc)
+
+    starter = threading.Thread(target=start)
+    starter.start()
+    with open(fifo) as reader:  # blocks until the worker is importing: the warm-up is waiting on it
+        assert reader.readline() == "importing\n"
+    workers = pool.worker_pids()
+    pool.close()
+    starter.join(HANG)
+    gc.collect()  # a pending task destroyed with its loop is reported when it is collected
+    assert len(outcome) == 1 and isinstance(outcome[0], ServerStopping)
+    assert pool.worker_pids() == [] and all(gone(p) for p in workers)
+    assert "Task was destroyed" not in caplog.text

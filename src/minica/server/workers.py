@@ -117,6 +117,7 @@ class _DispatcherState:
     running: set[_Job] = field(default_factory=set)
     closing: bool = False
     warm: bool = False
+    warming: asyncio.Task[None] | None = None  # start()'s warm-up, cancelled by a stop meanwhile
 
 
 class WorkerPool:
@@ -156,6 +157,8 @@ class WorkerPool:
             except concurrent.futures.TimeoutError:
                 raise WorkRefused(f"the worker processes did not start within {timeout:g} s",
                                   "the machine may be overloaded; try again") from None
+            except concurrent.futures.CancelledError:  # closed while starting
+                raise self._stopping() from None
 
     async def run(self, function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """``function(*args, **kwargs)`` in a worker; its result, or the exception it raised.
@@ -370,6 +373,7 @@ class WorkerPool:
     async def _warm_up(self) -> None:
         state = self._state
         state.warm = True
+        state.warming = asyncio.current_task()
         while len(self._workers) < self.size:
             state.idle.append(self._spawn())
         loop = asyncio.get_running_loop()
@@ -388,6 +392,11 @@ class WorkerPool:
     async def _shutdown(self, grace: float) -> None:
         state = self._state
         state.closing = True
+        if state.warming is not None and not state.warming.done():
+            # Stopped while starting (SIGTERM during start()): end the warm-up here, or the loop
+            # would close under it ("Task was destroyed but it is pending!").
+            state.warming.cancel()
+            await asyncio.wait([state.warming], timeout=5)
         while state.queue:
             self._settle(state.queue.popleft(), exc=self._stopping())
         tasks = [job.task for job in state.running if job.task is not None]
