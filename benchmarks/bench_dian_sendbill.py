@@ -108,13 +108,15 @@ def main() -> None:
     endpoint = f"http://127.0.0.1:{port}{path}"
     print(f"preparing {args.requests} signed invoices and envelopes …", file=sys.stderr)
     documents, bodies = [], []
-    for index in range(args.requests):
+    for index in range(args.requests + args.clients):  # the last ones warm the server up
         signed = signer.sign(generate_invoice(registration, f"SETP{990000001 + index}", NOW), signing_time=NOW)
         documents.append(signed)
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr("fv.xml", signed)
         bodies.append(_envelope(endpoint, buffer.getvalue(), signer.keystore.key, cert_der))
+    warm = bodies[args.requests:]
+    del documents[args.requests:], bodies[args.requests:]
 
     anchors, intermediates = home_trust(home)
     revocation = HomeRevocationSource(home)
@@ -136,8 +138,8 @@ def main() -> None:
     failures: list[str] = []
     lock = threading.Lock()
     queue = list(reversed(bodies))
-    # One warm-up request per client (connections, worker caches).
-    warm = [_envelope(endpoint, b"", signer.keystore.key, cert_der)] * args.clients
+    # One warm-up invoice per client: connections, and what a running server has done once (each
+    # worker's caches, the mock DIAN's signing key, made on a fresh home's first document).
 
     def client() -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
