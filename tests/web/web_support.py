@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -127,7 +128,7 @@ class Browser:
         """Click the button ``css`` and wait for the next page."""
         page = self.find("html")
         self.find(css).click()
-        WebDriverWait(self.driver, WAIT).until(expected_conditions.staleness_of(page))
+        WebDriverWait(self.driver, WAIT).until(lambda _d: _left(page))
         self.wait_for("body")
 
     def path(self) -> str:
@@ -137,6 +138,21 @@ class Browser:
         found = self.driver.get_cookie("minica_sesion")
         assert found is not None
         return str(found["value"])
+
+
+def _left(page: WebElement) -> bool:
+    """Whether the browser has left ``page`` (its ``html`` element). While a navigation swaps
+    documents chromedriver may answer "Node with given id does not belong to the document" as
+    an unknown error rather than a stale reference (seen on a loaded machine): gone, too."""
+    try:
+        page.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        if "does not belong to the document" in str(exc):
+            return True
+        raise
+    return False
 
 
 def temporary_password(text: str) -> str:
