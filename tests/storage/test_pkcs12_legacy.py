@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, modes
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+from support import NOW
 
 from minica.errors import InvalidInput, MinicaError
 from minica.storage._rc2 import rc2_cbc_encrypt
@@ -45,7 +46,7 @@ def _cert(
     cn: str, key: rsa.RSAPrivateKey, issuer: x509.Name | None, signer: rsa.RSAPrivateKey, ca: bool
 ) -> x509.Certificate:
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = NOW  # the suite's fixed instant: nothing here depends on the day it runs
     return (
         x509.CertificateBuilder()
         .subject_name(subject)
