@@ -5,6 +5,7 @@ request committed is in the database file itself once the background checkpoint 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import sqlite3
 from collections.abc import Callable
@@ -62,7 +63,7 @@ def test_a_remembered_token_is_judged_again_at_each_request(credentials: Request
 def _rows_in_database_file(home: Home) -> int:
     """Documents in the database file alone, without its write-ahead log."""
     uri = f"file:{home.db_path}?immutable=1"
-    with sqlite3.connect(uri, uri=True) as conn:
+    with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
         return int(conn.execute("SELECT count(*) FROM dian_documents").fetchone()[0])
 
 

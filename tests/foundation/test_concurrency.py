@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 import sys
@@ -32,7 +33,7 @@ def test_parallel_issuance_keeps_every_row_and_serial_unique(
     for proc in procs:
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
-    with sqlite3.connect(home.db_path) as conn:
+    with contextlib.closing(sqlite3.connect(home.db_path)) as conn:
         serials = [r[0] for r in conn.execute("SELECT serial FROM certificates")]
         stores = conn.execute("SELECT COUNT(*) FROM certificate_stores").fetchone()[0]
         audits = conn.execute("SELECT COUNT(*) FROM audit_log WHERE action = 'issue'").fetchone()[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from pathlib import Path
@@ -14,7 +15,7 @@ from minica.storage.home import Home
 
 
 def _rows(home: Home) -> dict[str, int]:
-    with sqlite3.connect(home.db_path) as conn:
+    with contextlib.closing(sqlite3.connect(home.db_path)) as conn:
         return {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
                 for t in ("certificates", "certificate_stores", "audit_log")}
 

@@ -10,6 +10,7 @@ command or as after it; from "before", running the command again must finish the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -206,7 +207,7 @@ def _rows(home: Home, sql: str) -> list[tuple[Any, ...]]:
     killed inside its first migration leaves an empty database file: the next command migrates)."""
     if not home.db_path.exists():
         return []
-    with sqlite3.connect(home.db_path) as conn:
+    with contextlib.closing(sqlite3.connect(home.db_path)) as conn:
         if not sql.startswith("PRAGMA") and not conn.execute("PRAGMA user_version").fetchone()[0]:
             return []
         return [tuple(r) for r in conn.execute(sql).fetchall()]
