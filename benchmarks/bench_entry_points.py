@@ -174,17 +174,23 @@ def print_processes(table: dict[str, tuple[float, float]]) -> None:
 
 
 def batch(work: Work, rounds: int) -> dict[int, float]:
-    """Median seconds of ``minica sign DIR`` with ``--jobs 1`` and with every core."""
+    """Median seconds of ``minica sign DIR`` with ``--jobs 1`` and with every core.
+
+    Each run writes into a folder of its own; they are removed only after the last run, because a
+    file system allocating inodes right after thousands were freed (ext4 checks each recently freed
+    one) would charge that search to whichever run came next.
+    """
     cores = os.cpu_count() or 1
     times: dict[int, list[float]] = {1: [], cores: []}
-    for _ in range(rounds):
+    outputs = Path(work.root) / "firmadas"
+    for round_ in range(rounds):
         for jobs in times:
-            out = Path(work.root) / f"firmadas-{jobs}"
-            shutil.rmtree(out, ignore_errors=True)
+            out = outputs / f"{round_}-{jobs}"
             started = time.perf_counter()
             subprocess.run([*_minica(), "--home", work.home, "sign", work.batch, "--out-dir", str(out), "--jobs",
                             str(jobs), "--password-file", work.password_file], check=True, stdout=subprocess.DEVNULL)
             times[jobs].append(time.perf_counter() - started)
+    shutil.rmtree(outputs)
     return {jobs: statistics.median(values) for jobs, values in times.items()}
 
 

@@ -39,10 +39,15 @@ def die_with_parent(parent_pid: int | None = None) -> None:
 
 def _prctl_death_signal(sig: int) -> bool:
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        return int(libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)) == 0
-    except (OSError, AttributeError):  # pragma: no cover - no libc/prctl on this system
-        return False
+        # The process's own symbols include libc's: find_library("c") would run ldconfig in a
+        # subprocess, in every worker.
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # pragma: no cover - a libc linked otherwise
+        try:
+            prctl = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+        except (OSError, AttributeError):  # no libc/prctl on this system
+            return False
+    return int(prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)) == 0
 
 
 def _watch_parent(expected: int) -> None:  # pragma: no cover - only where prctl is missing

@@ -159,22 +159,22 @@ def test_ctrl_c_says_how_many_were_signed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls = Counter[str]()
-    real = batch.sign_one
+    real = batch.sign_bytes
 
     def interrupted_at_the_third(*args: Any) -> Any:
-        calls["sign_one"] += 1
-        if calls["sign_one"] == 3:
+        calls["sign_bytes"] += 1
+        if calls["sign_bytes"] == 3:
             raise KeyboardInterrupt
         return real(*args)
 
-    monkeypatch.setattr(batch, "sign_one", interrupted_at_the_third)
+    monkeypatch.setattr(batch, "sign_bytes", interrupted_at_the_third)
     out = tmp_path / "firmadas"
     stopped = _sign(run, password_file, str(folder), "--out-dir", str(out), "--jobs", "1")
     assert stopped.exit_code == 130
     assert "interrupted after 2 of 5 documents (2 signed; nothing half-written)" in stopped.stderr
     assert "--skip-existing to sign the other 3" in stopped.stderr
     assert sorted(p.name for p in files_under(out)) == ["factura-0.xml", "factura-1.xml"]  # no temporaries
-    monkeypatch.setattr(batch, "sign_one", real)
+    monkeypatch.setattr(batch, "sign_bytes", real)
     rest = _sign(run, password_file, str(folder), "--out-dir", str(out), "--skip-existing")
     assert rest.exit_code == 0 and rest.stdout.startswith("3 signed, 0 failed, 2 skipped")
 
