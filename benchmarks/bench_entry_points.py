@@ -173,32 +173,75 @@ def print_processes(table: dict[str, tuple[float, float]]) -> None:
 # --- 3. minica sign DIR ----------------------------------------------------------------------------
 
 
-def batch(work: Work, rounds: int) -> dict[int, float]:
-    """Median seconds of ``minica sign DIR`` with ``--jobs 1`` and with every core.
+def batch(work: Work, rounds: int) -> dict[tuple[str, int], float]:
+    """Median seconds of ``minica sign DIR`` with ``--jobs 1`` and with every core: writing to the
+    disk, and to tmpfs (``/dev/shm``, where fsync costs nothing: the cores alone); beside them the
+    disk's own floor, the same number of signed-size files written as minica writes them
+    (``atomic_write``: fsync'd, then linked) by one process and by as many as there are cores.
 
     Each run writes into a folder of its own; they are removed only after the last run, because a
     file system allocating inodes right after thousands were freed (ext4 checks each recently freed
     one) would charge that search to whichever run came next.
     """
     cores = os.cpu_count() or 1
-    times: dict[int, list[float]] = {1: [], cores: []}
-    outputs = Path(work.root) / "firmadas"
+    places = {"disk": Path(work.root) / "firmadas"}
+    if Path("/dev/shm").is_dir():
+        places["tmpfs"] = Path(tempfile.mkdtemp(prefix="minica-bench-", dir="/dev/shm"))
+    count = len(list(Path(work.batch).glob("*.xml")))
+    signed_size = len(Path(work.signed["small"]).read_bytes())
+    times: dict[tuple[str, int], list[float]] = {}
     for round_ in range(rounds):
-        for jobs in times:
-            out = outputs / f"{round_}-{jobs}"
-            started = time.perf_counter()
-            subprocess.run([*_minica(), "--home", work.home, "sign", work.batch, "--out-dir", str(out), "--jobs",
-                            str(jobs), "--password-file", work.password_file], check=True, stdout=subprocess.DEVNULL)
-            times[jobs].append(time.perf_counter() - started)
-    shutil.rmtree(outputs)
-    return {jobs: statistics.median(values) for jobs, values in times.items()}
+        for place, outputs in places.items():
+            for jobs in (1, cores):
+                out = outputs / f"{round_}-{jobs}"
+                started = time.perf_counter()
+                subprocess.run([*_minica(), "--home", work.home, "sign", work.batch, "--out-dir", str(out),
+                                "--jobs", str(jobs), "--password-file", work.password_file],
+                               check=True, stdout=subprocess.DEVNULL)
+                times.setdefault((place, jobs), []).append(time.perf_counter() - started)
+        for jobs in (1, cores):
+            times.setdefault(("fsync floor", jobs), []).append(
+                _write_files(places["disk"] / f"{round_}-floor-{jobs}", count, signed_size, jobs))
+    for outputs in places.values():
+        shutil.rmtree(outputs)
+    return {key: statistics.median(values) for key, values in times.items()}
 
 
-def print_batch(work: Work, times: dict[int, float]) -> None:
-    count, cores = len(list(Path(work.batch).glob("*.xml"))), max(times)
-    print(f"\nminica sign DIR, {count:,} small invoices: --jobs 1 {times[1]:.2f} s ({count / times[1]:,.0f}/s); "
-          f"--jobs {cores} {times[cores]:.2f} s ({count / times[cores]:,.0f}/s); "
-          f"speed-up ×{times[1] / times[cores]:.2f}")
+def _write_files(folder: Path, count: int, size: int, processes: int) -> float:
+    """Seconds for ``processes`` processes to write ``count`` files of ``size`` bytes as a batch
+    does: in groups made durable together (``atomic_write_all``)."""
+    from minica.signing.batch import GROUP_DOCUMENTS
+    from minica.storage.files import FileWrite, atomic_write_all
+
+    folder.mkdir(parents=True)
+    data = os.urandom(size)
+    started = time.perf_counter()
+    children = []
+    for first in range(processes):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                mine = [FileWrite(folder / f"{n}.xml", data, 0o644, True) for n in range(first, count, processes)]
+                for start in range(0, len(mine), GROUP_DOCUMENTS):
+                    atomic_write_all(mine[start : start + GROUP_DOCUMENTS])
+            finally:
+                os._exit(0)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
+    return time.perf_counter() - started
+
+
+def print_batch(work: Work, times: dict[tuple[str, int], float]) -> None:
+    count, cores = len(list(Path(work.batch).glob("*.xml"))), max(jobs for _, jobs in times)
+    print(f"\nminica sign DIR, {count:,} small invoices — median seconds (documents per second)\n")
+    print(f"| outputs | --jobs 1 | --jobs {cores} | speed-up |\n|---|---:|---:|---:|")
+    for place in dict.fromkeys(place for place, _ in times):
+        one, many = times[(place, 1)], times[(place, cores)]
+        label = {"disk": "on the disk (made durable)", "tmpfs": "on tmpfs",
+                 "fsync floor": "the disk's floor: the files alone, written as minica writes them"}[place]
+        print(f"| {label} | {one:.2f} ({count / one:,.0f}/s) | {many:.2f} ({count / many:,.0f}/s) | "
+              f"×{one / many:.2f} |")
 
 
 # --- 4. minica serve -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from minica.storage import files
-from minica.storage.files import atomic_write
+from minica.storage.files import FileWrite, atomic_write, atomic_write_all
 
 
 @pytest.fixture(params=["unnamed", "named"])
@@ -87,3 +87,53 @@ def test_a_failed_write_leaves_the_folder_as_it_was(tmp_path: Path, way: str, mo
             atomic_write(target, b"new")
     assert os.listdir(tmp_path) == ["signed.xml"]
     assert (tmp_path / "signed.xml").read_bytes() == b"old"
+
+
+# --- several files made durable together -------------------------------------------------------
+
+
+def test_a_group_is_written_whole_each_file_with_its_own_outcome(tmp_path: Path, way: str) -> None:
+    (tmp_path / "taken.xml").write_bytes(b"old")
+    results = atomic_write_all([
+        FileWrite(tmp_path / "a.xml", b"<A/>", 0o644),
+        FileWrite(tmp_path / "taken.xml", b"new", 0o644, exclusive=True),
+        FileWrite(tmp_path / "sub" / "b.xml", b"<B/>"),
+    ])  # fmt: skip
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], FileExistsError)
+    assert (tmp_path / "a.xml").read_bytes() == b"<A/>" and (tmp_path / "sub" / "b.xml").read_bytes() == b"<B/>"
+    assert (tmp_path / "taken.xml").read_bytes() == b"old"
+    assert stat.S_IMODE((tmp_path / "a.xml").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "sub" / "b.xml").stat().st_mode) == 0o600
+    assert sorted(os.listdir(tmp_path)) == ["a.xml", "sub", "taken.xml"]  # no temporaries
+
+
+@pytest.mark.skipif(files._syncfs() is None, reason="no syncfs: each file is fsync'd on its own")
+def test_a_group_gets_its_names_only_after_one_flush_made_it_durable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    targets = [tmp_path / f"{n}.xml" for n in range(3)]
+    flushes: list[list[bool]] = []
+    real = files._syncfs()
+    assert real is not None
+
+    def syncfs(fd: int) -> None:
+        flushes.append([t.exists() for t in targets])
+        real(fd)
+
+    monkeypatch.setattr(files, "_syncfs", lambda: syncfs)
+    monkeypatch.setattr(os, "fsync", lambda fd: pytest.fail("a group is flushed once, not file by file"))
+    assert atomic_write_all([FileWrite(t, b"<Invoice/>") for t in targets]) == [None, None, None]
+    assert flushes == [[False, False, False]]
+    assert all(t.read_bytes() == b"<Invoice/>" for t in targets)
+
+
+@pytest.mark.skipif(files._syncfs() is None, reason="no syncfs: each file is fsync'd on its own")
+def test_a_failed_flush_names_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(files, "_syncfs", lambda: failing)
+    results = atomic_write_all([FileWrite(tmp_path / "a.xml", b"a"), FileWrite(tmp_path / "b.xml", b"b")])
+    assert [r.errno if r else None for r in results] == [errno.EIO, errno.EIO]
+    assert os.listdir(tmp_path) == []

@@ -28,7 +28,7 @@ from minica.errors import MinicaError
 from minica.signing.document import UblDocument
 from minica.signing.policy import DigestAlgorithm, SignerRole
 from minica.signing.selection import HomeSigners, Selection
-from minica.storage.files import atomic_write, temporary_target
+from minica.storage.files import FileWrite, atomic_write, atomic_write_all, temporary_target
 from minica.storage.home import Home
 
 if TYPE_CHECKING:
@@ -117,24 +117,40 @@ def write_signed(job: SignJob, signed: bytes) -> SignOutcome:
     """Write a signed document to ``job``'s target, whole and fsync'd, or say why not."""
     try:
         atomic_write(job.target, signed, mode=0o644, exclusive=not job.replace)
-    except FileExistsError:
-        return SignOutcome(job, f"{job.target} already exists — replace it with --force", 1)
     except OSError as exc:
-        return SignOutcome(job, f"cannot write {job.target}: {exc.strerror}", 1)
+        return _written(job, exc)
     return SignOutcome(job)
 
 
-#: Signed documents waiting for their write, at most (bounds the memory they hold).
-WRITES_AHEAD = 4
+def write_group(group: Sequence[tuple[SignJob, bytes | SignOutcome]]) -> list[SignOutcome]:
+    """Write a group's signed documents, made durable together (:func:`atomic_write_all`); the
+    outcomes of the whole group, in order (those that had failed already, as they were)."""
+    writes = [(job, signed) for job, signed in group if not isinstance(signed, SignOutcome)]
+    errors = iter(atomic_write_all([FileWrite(job.target, signed, 0o644, not job.replace) for job, signed in writes]))
+    return [signed if isinstance(signed, SignOutcome) else _written(job, next(errors)) for job, signed in group]
+
+
+def _written(job: SignJob, error: OSError | None) -> SignOutcome:
+    if error is None:
+        return SignOutcome(job)
+    if isinstance(error, FileExistsError):
+        return SignOutcome(job, f"{job.target} already exists — replace it with --force", 1)
+    return SignOutcome(job, f"cannot write {job.target}: {error.strerror}", 1)
+
+
+#: A group of documents written together: at most this many, or this many bytes.
+GROUP_DOCUMENTS = 16
+GROUP_BYTES = 8 << 20
+#: Groups handed to the writer and not yet written, at most (bounds the memory they hold).
+GROUPS_AHEAD = 2
 
 
 class _Writer:
-    """Writes signed files in a thread of their own, so that a document's fsync — the disk's
-    time, not the CPU's — overlaps the signing of the next ones.
+    """Writes signed files in a thread of its own, a group at a time: the disk's time (one flush
+    per group) overlaps the signing of the next documents instead of adding to it.
 
-    Measured on 2,000 small invoices: one process takes about 2.6 s instead of 3–3.9 s; in a pool
-    of two it keeps the disk busier too. The price is GIL hand-offs, about 0.1–0.2 ms of CPU per
-    document, which shows only where fsync costs nothing (tmpfs).
+    Measured on 2,000 small invoices on a virtual disk: a flush per file cost about 0.6 ms of
+    wall time and 0.35 ms of the kernel's CPU; one per group of 16, a sixth of both.
     """
 
     def __init__(self) -> None:
@@ -145,33 +161,42 @@ class _Writer:
     def sign_in_order(self, jobs: Sequence[SignJob], settings: SignSettings, signers: HomeSigners,
                       done: Callable[[SignOutcome], None]) -> None:
         """Hand ``done`` each job's outcome, in order, once its file is written. Whatever stops
-        the loop (Ctrl-C), the writes already begun are finished and reported first."""
-        pending: deque[Future[SignOutcome] | SignOutcome] = deque()
+        the loop (Ctrl-C), the documents already signed are written and reported first."""
+        group: list[tuple[SignJob, bytes | SignOutcome]] = []
+        size = 0
+        writing: deque[Future[list[SignOutcome]]] = deque()
+
+        def hand_over() -> None:
+            nonlocal size
+            if group:
+                writing.append(self._pool.submit(write_group, list(group)))
+                group.clear()
+                size = 0
+
+        def report(ahead: int) -> None:
+            """Report the groups written, and wait for the oldest while more than ``ahead`` are left."""
+            while writing and (len(writing) > ahead or writing[0].done()):
+                for outcome in writing.popleft().result():
+                    done(outcome)
+
         try:
             for job in jobs:
                 signed = sign_bytes(job, settings, signers)
-                pending.append(signed if isinstance(signed, SignOutcome)
-                               else self._pool.submit(write_signed, job, signed))
-                while pending and (len(pending) > WRITES_AHEAD or _finished(pending[0])):
-                    done(_outcome(pending.popleft()))
+                group.append((job, signed))
+                size += len(signed) if isinstance(signed, bytes) else 0
+                if len(group) >= GROUP_DOCUMENTS or size >= GROUP_BYTES:
+                    hand_over()
+                report(GROUPS_AHEAD)
         finally:
-            while pending:
-                done(_outcome(pending.popleft()))
+            hand_over()
+            report(0)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 
 
-def _finished(entry: Future[SignOutcome] | SignOutcome) -> bool:
-    return isinstance(entry, SignOutcome) or entry.done()
-
-
-def _outcome(entry: Future[SignOutcome] | SignOutcome) -> SignOutcome:
-    return entry if isinstance(entry, SignOutcome) else entry.result()
-
-
 # Per-process state of pool workers.
-_worker: tuple[SignSettings, HomeSigners, _Writer] | None = None
+_worker: tuple[SignSettings, HomeSigners] | None = None
 
 
 def _init_worker(settings: SignSettings, parent_pid: int) -> None:
@@ -183,7 +208,7 @@ def _init_worker(settings: SignSettings, parent_pid: int) -> None:
     die_with_parent(parent_pid)  # a killed `minica sign DIR` must not leave workers holding its keys
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it decides what stops
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked while the pool forked us
-    _worker = (settings, settings.signers(), _Writer())
+    _worker = (settings, settings.signers())
 
 
 #: A job as it travels to a worker (plain strings pickle faster than paths), and its result back.
@@ -193,10 +218,11 @@ _PlainResult = tuple["str | None", int]
 
 def _work(jobs: Sequence[_PlainJob]) -> list[_PlainResult]:
     assert _worker is not None
-    settings, signers, writer = _worker
-    outcomes: list[SignOutcome] = []
+    settings, signers = _worker
     chunk = [SignJob(Path(source), Path(target), replace) for source, target, replace in jobs]
-    writer.sign_in_order(chunk, settings, signers, outcomes.append)
+    # Signed, then written together: a writer thread would overlap nothing (the chunk's outcomes
+    # wait for its files) and only add GIL hand-offs.
+    outcomes = write_group([(job, sign_bytes(job, settings, signers)) for job in chunk])
     return [(outcome.error, outcome.exit_code) for outcome in outcomes]
 
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from minica.errors import InvalidInput
 
@@ -34,70 +38,157 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o600, exclusive: bool 
     The file has ``mode`` from its first byte (keys never exist world-readable, not even briefly).
     With ``exclusive`` an existing ``path`` is never replaced (``FileExistsError``).
     """
-    try:
-        written = _write_unnamed(path, data, mode, exclusive)
-    except FileNotFoundError:
-        if path.parent.is_dir():
-            raise
-        private_dir(path.parent)  # made only when missing: a folder's stat per file costs a batch
-        written = _write_unnamed(path, data, mode, exclusive)
-    if not written:
+    fd = _open_unnamed(path)
+    if fd is None:
         private_dir(path.parent)
         _write_named(path, data, mode, exclusive)
+        return
+    try:
+        _fill(fd, data, mode)
+        os.fsync(fd)
+        _name(fd, path, exclusive)
+    finally:
+        os.close(fd)
 
 
-#: Whether the folders' file system gives unnamed files (``O_TMPFILE``) that ``/proc`` can name;
-#: learnt at the first write (Linux on ext4, xfs, btrfs, tmpfs: yes).
-_unnamed_files = hasattr(os, "O_TMPFILE")
+class FileWrite(NamedTuple):
+    """One file for :func:`atomic_write_all`."""
+
+    path: Path
+    data: bytes
+    mode: int = 0o600
+    exclusive: bool = False
 
 
-def _write_unnamed(path: Path, data: bytes, mode: int, exclusive: bool) -> bool:
-    """Write into a file without a name, then link it in: one change to the folder (a named
-    temporary costs three, each under the folder's lock, which parallel writers queue for), and a
-    killed process leaves nothing behind. False when this system cannot."""
+def atomic_write_all(files: Sequence[FileWrite]) -> list[OSError | None]:
+    """:func:`atomic_write` for several files, made durable together: each is written without a
+    name, one ``syncfs`` per folder makes them all durable (one flush of the disk instead of one
+    per file — a third of the time and of the kernel's CPU for small files), then each gets its
+    name. What each file got: None, or the error that kept it from being written (the others are
+    written all the same).
+    """
+    syncfs = _syncfs()
+    if syncfs is None or len(files) < 2:
+        return [_attempt(atomic_write, f.path, f.data, mode=f.mode, exclusive=f.exclusive) for f in files]
+    results: list[OSError | None] = [None] * len(files)
+    opened: dict[int, int] = {}  # index in files -> its unnamed file
+    try:
+        for index, file in enumerate(files):
+            try:
+                fd = _open_unnamed(file.path)
+                if fd is None:  # no unnamed files in this folder's file system: one at a time
+                    results[index] = _attempt(atomic_write, file.path, file.data, mode=file.mode,
+                                              exclusive=file.exclusive)
+                    continue
+                opened[index] = fd
+                _fill(fd, file.data, file.mode)
+            except OSError as exc:
+                results[index] = exc
+        flushed: dict[Path, OSError | None] = {}
+        for index, fd in opened.items():
+            folder = files[index].path.parent
+            if folder not in flushed:
+                flushed[folder] = _attempt(syncfs, fd)
+            results[index] = results[index] or flushed[folder]
+            if results[index] is None:
+                results[index] = _attempt(_name, fd, files[index].path, files[index].exclusive)
+    finally:
+        for fd in opened.values():
+            os.close(fd)
+    return results
+
+
+def _attempt(write: Callable[..., None], *args: Any, **kwargs: Any) -> OSError | None:
+    try:
+        write(*args, **kwargs)
+    except OSError as exc:
+        return exc
+    return None
+
+
+#: Whether the system gives unnamed files (``O_TMPFILE``) and a ``/proc`` to name them by; turned
+#: off at the first folder whose file system has none (Linux on ext4, xfs, btrfs, tmpfs: all do).
+_unnamed_files = hasattr(os, "O_TMPFILE") and os.path.isdir("/proc/self/fd")
+
+
+def _open_unnamed(path: Path) -> int | None:
+    """A file without a name in ``path``'s folder (made if missing), open for writing, or None
+    where the system has none. Writing there and then linking it in changes the folder once (a
+    named temporary changes it three times, each under the folder's lock that parallel writers
+    queue for), and a killed process leaves nothing behind."""
     global _unnamed_files
     if not _unnamed_files:
-        return False
+        return None
+    flags = os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC
     try:
-        fd = os.open(path.parent, os.O_TMPFILE | os.O_WRONLY | os.O_CLOEXEC, 0o600)
+        try:
+            return os.open(path.parent, flags, 0o600)
+        except FileNotFoundError:
+            private_dir(path.parent)  # made only when missing: a stat per file costs a batch
+            return os.open(path.parent, flags, 0o600)
     except OSError as exc:
         if exc.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):  # not on this file system
             _unnamed_files = False
-            return False
+            return None
         raise
+
+
+def _fill(fd: int, data: bytes, mode: int) -> None:
+    os.fchmod(fd, mode)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _name(fd: int, path: Path, exclusive: bool) -> None:
+    """Give the unnamed file open as ``fd`` the name ``path``; an existing file is replaced
+    unless ``exclusive`` (FileExistsError)."""
     try:
-        os.fchmod(fd, mode)
-        _write_all(fd, data)
-        os.fsync(fd)
+        _link(fd, path)
+    except FileExistsError:
+        if exclusive:
+            raise
+        tmp = _temporary_name(path)
+        _link(fd, tmp)
         try:
-            _link(fd, path)  # fails if path exists; atomic
-        except FileExistsError:
-            if exclusive:
-                raise
-            tmp = _temporary_name(path)
-            _link(fd, tmp)
-            try:
-                os.replace(tmp, path)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-                raise
-        except FileNotFoundError:
-            if os.path.exists(f"/proc/self/fd/{fd}"):  # the folder went away
-                raise
-            _unnamed_files = False  # no /proc to name it
-            return False
-    finally:
-        os.close(fd)
-    return True
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
 
 
 def _link(fd: int, target: Path | str) -> None:
-    """Give the unnamed file open as ``fd`` the name ``target`` (FileExistsError if taken)."""
+    """Link the unnamed file open as ``fd`` at ``target`` (FileExistsError if taken)."""
     # Plain os.link calls link(2), which would link the /proc entry itself (EXDEV). Given a
     # src_dir_fd it calls linkat(2) with AT_SYMLINK_FOLLOW, which links the file the entry names;
     # the path is absolute, so linkat ignores which fd that is.
     os.link(f"/proc/self/fd/{fd}", target, src_dir_fd=fd)
+
+
+def _syncfs() -> Callable[[int], None] | None:
+    """syncfs(2) — write and flush everything of the file system ``fd`` is on, OSError if it
+    cannot — where the system has it and unnamed files (Linux)."""
+    if not _unnamed_files or not sys.platform.startswith("linux"):
+        return None
+    return _libc_syncfs()
+
+
+@functools.cache
+def _libc_syncfs() -> Callable[[int], None] | None:
+    import ctypes  # here: only groups of files need it
+
+    try:
+        function = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):  # pragma: no cover - a libc without syncfs
+        return None
+
+    def syncfs(fd: int) -> None:
+        if function(fd) != 0:
+            number = ctypes.get_errno()
+            raise OSError(number, os.strerror(number))
+
+    return syncfs
 
 
 def _write_named(path: Path, data: bytes, mode: int, exclusive: bool) -> None:
@@ -105,8 +196,7 @@ def _write_named(path: Path, data: bytes, mode: int, exclusive: bool) -> None:
     fd, tmp = _temporary(path)
     try:
         try:
-            os.fchmod(fd, mode)
-            _write_all(fd, data)
+            _fill(fd, data, mode)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -119,12 +209,6 @@ def _write_named(path: Path, data: bytes, mode: int, exclusive: bool) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
 
 
 def _temporary(path: Path) -> tuple[int, str]:
