@@ -133,7 +133,7 @@ def test_active_content_is_refused(make, what):
 # --- hostile PDFs: bounded time and memory -----------------------------------------------------
 
 _HOSTILE_RUN = """
-import json, resource, sys, time
+import json, re, sys, time
 sys.path.insert(0, sys.argv[1])
 import pdf_samples
 from minica.ca.requests import pdf
@@ -146,7 +146,10 @@ for name, make in pdf_samples.HOSTILE:
     except ValueError as error:
         outcome = str(error)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    # This process's own peak (VmHWM): getrusage's ru_maxrss would carry over, across exec, the
+    # RSS of the test process that started it
+    with open("/proc/self/status") as status:
+        peak = int(re.search(r"VmHWM:\\s*(\\d+)", status.read()).group(1)) // 1024
     print(json.dumps({"shape": name, "bytes": len(data), "seconds": seconds, "peak_mb": peak, "outcome": outcome}))
 """
 
