@@ -203,6 +203,30 @@ def test_ctrl_c_in_a_pool_finishes_what_started_and_starts_nothing_more(
         etree.fromstring(outcome.job.target.read_bytes())
 
 
+@pytest.mark.parametrize("at", [1, 20, 33], ids=["first-group", "mid-group", "group-start"])
+def test_ctrl_c_while_reporting_a_written_group_loses_no_outcome(
+    issued: dict[str, Any], home: Home, tmp_path: Path, at: int
+) -> None:
+    """One process writes 16 documents at a time: a Ctrl-C inside the progress report (or while
+    waiting for a group) still reports every document written, once and in order."""
+    out = tmp_path / "firmadas"
+    jobs = [SignJob(HAB, out / f"factura-{i:02}.xml") for i in range(40)]
+    settings = SignSettings(home.root, PASSWORD.encode(), Selection(), NOW, SignerRole.SUPPLIER, SHA256)
+    seen: list[Any] = []
+
+    def ctrl_c_once(outcome: Any) -> None:
+        seen.append(outcome)
+        if len(seen) == at:
+            raise KeyboardInterrupt
+
+    with pytest.raises(BatchInterrupted) as stopped:
+        sign_many(jobs, settings, workers=1, on_done=ctrl_c_once)
+    outcomes = stopped.value.outcomes
+    assert [o.job for o in outcomes] == jobs[: len(outcomes)] and all(o.ok for o in outcomes)
+    assert len(outcomes) >= min(40, 16 * ((at - 1) // 16 + 1))  # the group being reported, all of it
+    assert sorted(files_under(out)) == sorted(o.job.target for o in outcomes)  # none written unreported
+
+
 # --- payroll fields and the --store hint -------------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ import contextlib
 import datetime as _dt
 import os
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -161,23 +161,30 @@ class _Writer:
     def sign_in_order(self, jobs: Sequence[SignJob], settings: SignSettings, signers: HomeSigners,
                       done: Callable[[SignOutcome], None]) -> None:
         """Hand ``done`` each job's outcome, in order, once its file is written. Whatever stops
-        the loop (Ctrl-C), the documents already signed are written and reported first."""
+        the loop (Ctrl-C), the documents already signed are written and reported first, each once."""
         group: list[tuple[SignJob, bytes | SignOutcome]] = []
         size = 0
-        writing: deque[Future[list[SignOutcome]]] = deque()
+        # Groups handed to the writer, each with how many of its outcomes ``done`` has had: a group
+        # leaves only when all of them are reported, so a Ctrl-C while waiting for it or inside
+        # ``done`` loses none (the ``finally`` reports the rest).
+        writing: deque[tuple[Future[list[SignOutcome]], list[int]]] = deque()
 
         def hand_over() -> None:
-            nonlocal size
+            nonlocal group, size
             if group:
-                writing.append(self._pool.submit(write_group, list(group)))
-                group.clear()
-                size = 0
+                handed, group, size = group, [], 0
+                with _ctrl_c_held():  # a Ctrl-C between submit and append would write it unreported
+                    writing.append((self._pool.submit(write_group, handed), [0]))
 
         def report(ahead: int) -> None:
             """Report the groups written, and wait for the oldest while more than ``ahead`` are left."""
-            while writing and (len(writing) > ahead or writing[0].done()):
-                for outcome in writing.popleft().result():
-                    done(outcome)
+            while writing and (len(writing) > ahead or writing[0][0].done()):
+                future, reported = writing[0]
+                outcomes = future.result()
+                while reported[0] < len(outcomes):
+                    reported[0] += 1
+                    done(outcomes[reported[0] - 1])
+                writing.popleft()
 
         try:
             for job in jobs:
@@ -189,10 +196,34 @@ class _Writer:
                 report(GROUPS_AHEAD)
         finally:
             hand_over()
-            report(0)
+            stopped: KeyboardInterrupt | None = None
+            while True:  # even a Ctrl-C in the last reports leaves none of the written unreported
+                try:
+                    report(0)
+                    break
+                except KeyboardInterrupt as interrupt:
+                    stopped = interrupt
+            if stopped is not None:
+                raise stopped
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """SIGINT held back (delivered on leaving) where the system can, around steps that must not be
+    split."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 # Per-process state of pool workers.

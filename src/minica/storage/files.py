@@ -6,6 +6,7 @@ import contextlib
 import errno
 import functools
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -168,10 +169,17 @@ def _link(fd: int, target: Path | str) -> None:
 
 def _syncfs() -> Callable[[int], None] | None:
     """syncfs(2) — write and flush everything of the file system ``fd`` is on, OSError if it
-    cannot — where the system has it and unnamed files (Linux)."""
-    if not _unnamed_files or not sys.platform.startswith("linux"):
+    cannot — where the system has it and unnamed files, and reports write errors (Linux 5.8 and
+    later: before, a failed write-back went unreported, where fsync reports it)."""
+    if not _unnamed_files or not sys.platform.startswith("linux") or _linux_version() < (5, 8):
         return None
     return _libc_syncfs()
+
+
+@functools.cache
+def _linux_version() -> tuple[int, int]:
+    numbers = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    return (int(numbers.group(1)), int(numbers.group(2))) if numbers else (0, 0)
 
 
 @functools.cache
