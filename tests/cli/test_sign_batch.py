@@ -179,23 +179,29 @@ def test_ctrl_c_says_how_many_were_signed(
     assert rest.exit_code == 0 and rest.stdout.startswith("3 signed, 0 failed, 2 skipped")
 
 
-def test_ctrl_c_in_a_pool_finishes_what_started_and_starts_nothing_more(
-    issued: dict[str, Any], home: Home, tmp_path: Path
-) -> None:
-    out = tmp_path / "firmadas"
+def _interrupted(home: Home, out: Path, *, workers: int, at: int) -> tuple[list[SignJob], BatchInterrupted]:
+    """40 invoices signed into ``out`` with a Ctrl-C inside the report of the ``at``-th outcome."""
     jobs = [SignJob(HAB, out / f"factura-{i:02}.xml") for i in range(40)]
     settings = SignSettings(home.root, PASSWORD.encode(), Selection(), NOW, SignerRole.SUPPLIER, SHA256)
     seen: list[Any] = []
 
-    def ctrl_c_at_the_third(outcome: Any) -> None:
+    def ctrl_c_once(outcome: Any) -> None:
         seen.append(outcome)
-        if len(seen) == 3:
+        if len(seen) == at:
             raise KeyboardInterrupt
 
     with pytest.raises(BatchInterrupted) as stopped:
-        sign_many(jobs, settings, workers=2, on_done=ctrl_c_at_the_third)
-    outcomes = stopped.value.outcomes
-    assert stopped.value.total == 40 and 3 <= len(outcomes) < 40
+        sign_many(jobs, settings, workers=workers, on_done=ctrl_c_once)
+    return jobs, stopped.value
+
+
+def test_ctrl_c_in_a_pool_finishes_what_started_and_starts_nothing_more(
+    issued: dict[str, Any], home: Home, tmp_path: Path
+) -> None:
+    out = tmp_path / "firmadas"
+    jobs, stopped = _interrupted(home, out, workers=2, at=3)
+    outcomes = stopped.outcomes
+    assert stopped.total == 40 and 3 <= len(outcomes) < 40
     assert [o.job for o in outcomes] == jobs[: len(outcomes)] and all(o.ok for o in outcomes)
     # Every document reported is whole on disk; none other was written, nothing is half-written.
     assert sorted(files_under(out)) == sorted(o.job.target for o in outcomes)
@@ -210,18 +216,8 @@ def test_ctrl_c_while_reporting_a_written_group_loses_no_outcome(
     """One process writes 16 documents at a time: a Ctrl-C inside the progress report (or while
     waiting for a group) still reports every document written, once and in order."""
     out = tmp_path / "firmadas"
-    jobs = [SignJob(HAB, out / f"factura-{i:02}.xml") for i in range(40)]
-    settings = SignSettings(home.root, PASSWORD.encode(), Selection(), NOW, SignerRole.SUPPLIER, SHA256)
-    seen: list[Any] = []
-
-    def ctrl_c_once(outcome: Any) -> None:
-        seen.append(outcome)
-        if len(seen) == at:
-            raise KeyboardInterrupt
-
-    with pytest.raises(BatchInterrupted) as stopped:
-        sign_many(jobs, settings, workers=1, on_done=ctrl_c_once)
-    outcomes = stopped.value.outcomes
+    jobs, stopped = _interrupted(home, out, workers=1, at=at)
+    outcomes = stopped.outcomes
     assert [o.job for o in outcomes] == jobs[: len(outcomes)] and all(o.ok for o in outcomes)
     assert len(outcomes) >= min(40, 16 * ((at - 1) // 16 + 1))  # the group being reported, all of it
     assert sorted(files_under(out)) == sorted(o.job.target for o in outcomes)  # none written unreported
