@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
+import functools
 import re
 from collections.abc import Mapping, Sequence
 
@@ -61,8 +62,13 @@ def _attribute(value: str) -> str:
 def canonical_namespaces(in_scope: Mapping[str | None, str]) -> str:
     """The namespace declarations inclusive C14N writes on an apex element with ``in_scope``
     (lxml's ``nsmap``: prefix → URI, None for the default namespace), in canonical order."""
+    return _canonical_namespaces(tuple(in_scope.items()))
+
+
+@functools.lru_cache(maxsize=64)  # the documents of one program declare the same namespaces
+def _canonical_namespaces(in_scope: tuple[tuple[str | None, str], ...]) -> str:
     parts = []
-    for prefix, uri in sorted(in_scope.items(), key=lambda item: item[0] or ""):
+    for prefix, uri in sorted(in_scope, key=lambda item: item[0] or ""):
         name = "xmlns" if prefix is None else f"xmlns:{prefix}"
         parts.append(f' {name}="{_attribute(uri)}"')
     return "".join(parts)
@@ -70,8 +76,7 @@ def canonical_namespaces(in_scope: Mapping[str | None, str]) -> str:
 
 def signing_time_text(value: _dt.datetime) -> str:
     """``2026-11-22T10:15:30.123-05:00``: Colombian time with milliseconds (profile §6.1)."""
-    local = colombian(value)
-    return f"{local:%Y-%m-%dT%H:%M:%S}.{local.microsecond // 1000:03d}-05:00"
+    return colombian(value).isoformat(timespec="milliseconds")  # Colombia's offset is always -05:00
 
 
 def _b64(value: bytes) -> str:
@@ -101,6 +106,44 @@ def _certificate_facts(certificate: x509.Certificate, digest: DigestAlgorithm) -
     return facts
 
 
+def _digest_method(digest: DigestAlgorithm, canonical: bool) -> str:
+    end = "></ds:DigestMethod>" if canonical else "/>"
+    return f'<ds:DigestMethod Algorithm="{digest.digest_uri}"{end}'
+
+
+@functools.lru_cache(maxsize=64)  # a signer signs every document with the same certificates
+def _fixed_parts(
+    certificates: tuple[_Facts, ...], digest: DigestAlgorithm, role: str, description: str
+) -> tuple[str, tuple[str, str]]:
+    """What a signer's signatures share: ``ds:X509Data``, and the rest of ``SignedProperties``
+    after the signing time (signing certificates, policy, role), serialized and canonical."""
+    x509_data = "".join(f"<ds:X509Certificate>{der}</ds:X509Certificate>" for der, _, _, _ in certificates)
+
+    def properties(canonical: bool) -> str:
+        method = _digest_method(digest, canonical)
+        certs = "".join(
+            f"<xades:Cert><xades:CertDigest>{method}<ds:DigestValue>{cert_digest}</ds:DigestValue>"
+            "</xades:CertDigest><xades:IssuerSerial><ds:X509IssuerName>"
+            f"{_text(issuer, canonical)}</ds:X509IssuerName><ds:X509SerialNumber>{serial}"
+            "</ds:X509SerialNumber></xades:IssuerSerial></xades:Cert>"
+            for _, cert_digest, issuer, serial in certificates
+        )
+        return (
+            f"<xades:SigningCertificate>{certs}</xades:SigningCertificate>"
+            "<xades:SignaturePolicyIdentifier><xades:SignaturePolicyId><xades:SigPolicyId>"
+            f"<xades:Identifier>{policy.POLICY_V2}</xades:Identifier>"
+            f"<xades:Description>{_text(description, canonical)}</xades:Description></xades:SigPolicyId>"
+            f"<xades:SigPolicyHash>{method}<ds:DigestValue>{digest.policy_hash}</ds:DigestValue>"
+            "</xades:SigPolicyHash></xades:SignaturePolicyId></xades:SignaturePolicyIdentifier>"
+            "<xades:SignerRole><xades:ClaimedRoles>"
+            f"<xades:ClaimedRole>{_text(role, canonical)}</xades:ClaimedRole>"
+            "</xades:ClaimedRoles></xades:SignerRole>"
+            "</xades:SignedSignatureProperties></xades:SignedProperties>"
+        )
+
+    return f"<ds:X509Data>{x509_data}</ds:X509Data>", (properties(False), properties(True))
+
+
 class SignatureMarkup:
     """One signature's markup: everything known before the digests are (Id, certificates, time,
     role, policy), rendered serialized or canonical."""
@@ -117,52 +160,27 @@ class SignatureMarkup:
     ) -> None:
         self.sig_id = sig_id
         self.digest = digest
-        self.certificates = [_certificate_facts(c, digest) for c in (certificate, *chain)]
         self.signing_time = signing_time_text(signing_time)
-        self.role = role.value
-        self.description = description
-
-    def _method(self, canonical: bool) -> str:
-        uri = self.digest.digest_uri
-        return f'<ds:DigestMethod Algorithm="{uri}"></ds:DigestMethod>' if canonical else (
-            f'<ds:DigestMethod Algorithm="{uri}"/>'
-        )
+        certificates = tuple(_certificate_facts(c, digest) for c in (certificate, *chain))
+        self._x509_data, self._properties = _fixed_parts(certificates, digest, role.value, description)
 
     def key_info(self, namespaces: str = "") -> str:
         """``ds:KeyInfo``; ``namespaces`` are the apex declarations of its canonical form (nothing
         else differs: it has no empty element and no free text)."""
-        x509_data = "".join(f"<ds:X509Certificate>{der}</ds:X509Certificate>" for der, _, _, _ in self.certificates)
-        return f'<ds:KeyInfo{namespaces} Id="{self.sig_id}-keyinfo"><ds:X509Data>{x509_data}</ds:X509Data></ds:KeyInfo>'
+        return f'<ds:KeyInfo{namespaces} Id="{self.sig_id}-keyinfo">{self._x509_data}</ds:KeyInfo>'
 
     def signed_properties(self, namespaces: str = "", *, canonical: bool = False) -> str:
         """``xades:SignedProperties``: signing time, signing certificates, policy, role."""
-        method = self._method(canonical)
-        certs = "".join(
-            f"<xades:Cert><xades:CertDigest>{method}<ds:DigestValue>{cert_digest}</ds:DigestValue>"
-            "</xades:CertDigest><xades:IssuerSerial><ds:X509IssuerName>"
-            f"{_text(issuer, canonical)}</ds:X509IssuerName><ds:X509SerialNumber>{serial}"
-            "</ds:X509SerialNumber></xades:IssuerSerial></xades:Cert>"
-            for _, cert_digest, issuer, serial in self.certificates
-        )
         return (
             f'<xades:SignedProperties{namespaces} Id="{self.sig_id}-signedprops">'
             f"<xades:SignedSignatureProperties><xades:SigningTime>{self.signing_time}</xades:SigningTime>"
-            f"<xades:SigningCertificate>{certs}</xades:SigningCertificate>"
-            "<xades:SignaturePolicyIdentifier><xades:SignaturePolicyId><xades:SigPolicyId>"
-            f"<xades:Identifier>{policy.POLICY_V2}</xades:Identifier>"
-            f"<xades:Description>{_text(self.description, canonical)}</xades:Description></xades:SigPolicyId>"
-            f"<xades:SigPolicyHash>{method}<ds:DigestValue>{self.digest.policy_hash}</ds:DigestValue>"
-            "</xades:SigPolicyHash></xades:SignaturePolicyId></xades:SignaturePolicyIdentifier>"
-            "<xades:SignerRole><xades:ClaimedRoles>"
-            f"<xades:ClaimedRole>{_text(self.role, canonical)}</xades:ClaimedRole>"
-            "</xades:ClaimedRoles></xades:SignerRole>"
-            "</xades:SignedSignatureProperties></xades:SignedProperties>"
+            f"{self._properties[canonical]}"
         )
 
     def signed_info(self, digests: Sequence[str], namespaces: str = "", *, canonical: bool = False) -> str:
         """``ds:SignedInfo`` with the three reference digests: document, KeyInfo, SignedProperties."""
         sig_id = self.sig_id
-        method = self._method(canonical)
+        method = _digest_method(self.digest, canonical)
         end = "></ds:{}>" if canonical else "/>"
         doc, key_info, props = digests
         return (

@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from re import Pattern
 from typing import Any, AnyStr, Generic
@@ -134,6 +135,35 @@ def _splice_wide(data: bytes, codec: str, where: Target, fragment: str) -> bytes
     return bom + out.encode(body_codec)
 
 
+@dataclass(frozen=True)
+class _Spelling(Generic[AnyStr]):
+    """The markup :func:`_locate` looks for, spelled as str or as bytes (made once, not per call)."""
+
+    slash: AnyStr
+    close: AnyStr
+    empty_close: AnyStr  # "/>"
+    end_open: AnyStr  # "</"
+    lt: AnyStr
+    cdata: AnyStr
+    hiding: tuple[AnyStr, AnyStr]  # "<!" and "<?": comments, CDATA and PIs may hide "</name"
+    name_end: tuple[AnyStr, ...]  # what may follow a name in an end tag
+
+    @classmethod
+    def of(cls, convert: Callable[[str], AnyStr]) -> _Spelling[AnyStr]:
+        return cls(convert("/"), convert(">"), convert("/>"), convert("</"), convert("<"), convert("<![CDATA["),
+                   (convert("<!"), convert("<?")), tuple(convert(c) for c in "> \t\r\n"))
+
+
+_SPELLING_BYTES: _Spelling[bytes] = _Spelling.of(lambda value: value.encode("ascii"))
+_SPELLING_STR: _Spelling[str] = _Spelling.of(str)
+
+
+def _spelling(text: AnyStr) -> _Spelling[AnyStr]:
+    if isinstance(text, bytes):
+        return _SPELLING_BYTES
+    return _SPELLING_STR
+
+
 def _locate(
     text: AnyStr,
     token: Pattern[AnyStr],
@@ -142,31 +172,29 @@ def _locate(
 ) -> _Edit[AnyStr]:
     empty = text[:0]
     mode = where.mode
-    wide = isinstance(text, str)
-    slash, close, bang, question = (_lit(text, c) for c in "/>!?")
-    start_tag = _skip(where.index, wide).match(text)
+    spelled = _spelling(text)
+    start_tag = _skip(where.index, isinstance(text, str)).match(text)
     if start_tag is None:
         raise MalformedXml("could not find the signature's place in the document bytes", "")
-    tokens = token.finditer(text, start_tag.end(1))
     tag = start_tag.group(1)
     start, end = start_tag.span(1)
-    if tag.endswith(slash + close):
+    if tag.endswith(spelled.empty_close):
         # <x/>: becomes <x>fragment</x> for APPEND/PREPEND; AFTER goes past the whole tag.
         if mode is SlotMode.AFTER:
             return _Edit(end, end, empty, empty)
         qname = name.match(tag)
         assert qname is not None
-        opened = tag[:-2] + close
-        closing = _lit(text, "<") + slash + qname.group(1) + close
+        opened = tag[:-2] + spelled.close
+        closing = spelled.end_open + qname.group(1) + spelled.close
         return _Edit(start, end, opened, closing)
+    tokens = token.finditer(text, end)
     if mode is SlotMode.PREPEND:
         # After the element's leading text: before its first child node, or its end tag.
-        cdata = _lit(text, "<![CDATA[")
         for match in tokens:
-            if not match.group().startswith(cdata):
+            if not match.group().startswith(spelled.cdata):
                 return _Edit(match.start(), match.start(), empty, empty)
         raise MalformedXml("the document ends inside an element", "")
-    fast = _end_tag_fast(text, where, tag, end, name)
+    fast = _end_tag_fast(text, where, tag, end, name, spelled)
     if fast is not None:
         at = fast[0] if mode is SlotMode.APPEND else fast[1]
         return _Edit(at, at, empty, empty)
@@ -174,20 +202,20 @@ def _locate(
     for match in tokens:
         tag = match.group()
         first = tag[1:2]
-        if first in (bang, question):
+        if first in (spelled.hiding[0][1:], spelled.hiding[1][1:]):
             continue
-        if first == slash:
+        if first == spelled.slash:
             depth -= 1
             if depth == 0:
                 at = match.start() if mode is SlotMode.APPEND else match.end()
                 return _Edit(at, at, empty, empty)
-        elif not tag.endswith(slash + close):
+        elif not tag.endswith(spelled.empty_close):
             depth += 1
     raise MalformedXml("the document ends inside an element", "")
 
 
 def _end_tag_fast(
-    text: AnyStr, where: Target, tag: AnyStr, after: int, name: Pattern[AnyStr]
+    text: AnyStr, where: Target, tag: AnyStr, after: int, name: Pattern[AnyStr], spelled: _Spelling[AnyStr]
 ) -> tuple[int, int] | None:
     """The anchor's end tag as the first ``</its-name>`` after its start tag, or None to walk.
 
@@ -199,28 +227,18 @@ def _end_tag_fast(
         return None
     qname = name.match(tag)
     assert qname is not None
-    closing = _lit(text, "</") + qname.group(1)
+    closing = spelled.end_open + qname.group(1)
     found = text.find(closing, after)
-    while found >= 0 and text[found + len(closing) : found + len(closing) + 1] not in _NAME_END[
-        isinstance(text, str)
-    ]:
+    while found >= 0 and text[found + len(closing) : found + len(closing) + 1] not in spelled.name_end:
         found = text.find(closing, found + 1)  # e.g. </ext:UBLExtensions> for </ext:UBLExtension
     if found < 0:
         return None
-    for marker in ("<!", "<?"):
-        if text.find(_lit(text, marker), after, found) >= 0:
-            return None
-    return found, text.index(_lit(text, ">"), found) + 1
-
-
-_NAME_END = {
-    False: (b">", b" ", b"\t", b"\r", b"\n"),
-    True: (">", " ", "\t", "\r", "\n"),
-}
-
-
-def _lit(like: AnyStr, value: str) -> AnyStr:
-    """``value`` as the same type as ``like`` (str or bytes)."""
-    if isinstance(like, bytes):
-        return value.encode("ascii")
-    return value
+    for marker in spelled.hiding:
+        # "<!" as its rare second character (a single character is found with memchr, a pair
+        # byte by byte), then the "<" before it.
+        at = text.find(marker[1:], after, found)
+        while at >= 0:
+            if text[at - 1 : at] == spelled.lt:
+                return None
+            at = text.find(marker[1:], at + 1, found)
+    return found, text.index(spelled.close, found) + 1

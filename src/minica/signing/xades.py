@@ -58,6 +58,9 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
 #: Key and certificate objects already seen to belong together (a signer passes the same ones for
 #: every document); kept with their ids, so an id cannot be reused while the entry lives.
 _MATCHED: dict[tuple[int, int], tuple[rsa.RSAPrivateKey, x509.Certificate]] = {}
+_UBL_EXTENSIONS = f"{{{ns.EXT}}}UBLExtensions"
+_UBL_EXTENSION = f"{{{ns.EXT}}}UBLExtension"
+_EXTENSION_CONTENT = f"{{{ns.EXT}}}ExtensionContent"
 #: Above this size the document's canonical form is streamed into the hash (bounded memory).
 _STREAM_ABOVE = 2 * 1024 * 1024
 
@@ -171,12 +174,6 @@ def _check_arguments(
     digest: object,
     signing_time: object,
 ) -> None:
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise TypeError("key must be an RSA private key (DIAN accepts RSA signatures only)")
-    if not isinstance(certificate, x509.Certificate):
-        raise TypeError("certificate must be a cryptography x509.Certificate")
-    if not all(isinstance(c, x509.Certificate) for c in chain):
-        raise TypeError("chain must hold x509.Certificate objects")
     if not isinstance(role, SignerRole):
         raise TypeError("role must be a SignerRole")
     if not isinstance(digest, DigestAlgorithm) or digest.name not in _HASHES:
@@ -184,9 +181,15 @@ def _check_arguments(
     if not isinstance(signing_time, _dt.datetime):
         raise TypeError("signing_time must be a datetime")
     colombian(signing_time)  # refuses naive times
+    if chain and not all(isinstance(c, x509.Certificate) for c in chain):
+        raise TypeError("chain must hold x509.Certificate objects")
     known = _MATCHED.get((id(key), id(certificate)))
     if known is not None and known[0] is key and known[1] is certificate:
-        return
+        return  # checked before (the type checks go through ABCs: a microsecond each)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise TypeError("key must be an RSA private key (DIAN accepts RSA signatures only)")
+    if not isinstance(certificate, x509.Certificate):
+        raise TypeError("certificate must be a cryptography x509.Certificate")
     public = certificate.public_key()
     if not isinstance(public, rsa.RSAPublicKey) or public != key.public_key():
         raise InvalidInput(
@@ -213,29 +216,27 @@ def _insert_wrapper(slot: SignatureSlot) -> tuple[etree._Element, Callable[[], N
     into, and the function that takes the new elements out again."""
     if slot.wrapper is Wrapper.NONE:
         return slot.anchor, lambda: None
-    # The same elements the spliced text holds; a redundant xmlns:ext here is not rendered by C14N.
-    nsmap = {"ext": ns.EXT}
-    new = etree.Element(f"{{{ns.EXT}}}UBLExtension", nsmap=nsmap)
-    content = etree.SubElement(new, f"{{{ns.EXT}}}ExtensionContent", nsmap=nsmap)
-    if slot.wrapper is Wrapper.EXTENSIONS:
-        outer = etree.Element(f"{{{ns.EXT}}}UBLExtensions", nsmap=nsmap)
-        outer.append(new)
-        new = outer
     anchor = slot.anchor
+    parent = anchor.getparent() if slot.mode is SlotMode.AFTER else anchor
+    assert parent is not None  # AFTER anchors are extensions, inside ext:UBLExtensions
+    # Made in place with SubElement: an element made apart has a document of its own, and moving
+    # it in costs twice as much. The same elements the spliced text holds; a redundant xmlns:ext
+    # here is not rendered by C14N.
+    outer = etree.SubElement(
+        parent, _UBL_EXTENSIONS if slot.wrapper is Wrapper.EXTENSIONS else _UBL_EXTENSION, nsmap={"ext": ns.EXT}
+    )
+    extension = etree.SubElement(outer, _UBL_EXTENSION) if slot.wrapper is Wrapper.EXTENSIONS else outer
+    content = etree.SubElement(extension, _EXTENSION_CONTENT)
     tail = anchor.tail
-    if slot.mode is SlotMode.APPEND:
-        anchor.append(new)
-    elif slot.mode is SlotMode.PREPEND:
-        anchor.insert(0, new)
-    else:
+    if slot.mode is SlotMode.PREPEND:
+        anchor.insert(0, outer)
+    elif slot.mode is SlotMode.AFTER:
         anchor.tail = None  # bytes: </anchor><new/>tail
-        anchor.addnext(new)
-        new.tail = tail
+        anchor.addnext(outer)
+        outer.tail = tail
 
     def remove() -> None:
-        parent = new.getparent()
-        if parent is not None:
-            parent.remove(new)  # takes its tail along
+        parent.remove(outer)  # takes its tail along
         anchor.tail = tail
 
     return content, remove
