@@ -63,10 +63,10 @@ class DocumentKind(str, enum.Enum):
     @classmethod
     def of_root(cls, root: etree._Element) -> DocumentKind:
         """Recognise a document by its root's namespace and local name, or refuse it."""
+        kind = _KINDS_BY_TAG.get(root.tag)
+        if kind is not None:
+            return kind
         qname = etree.QName(root)
-        for kind, namespace in _ROOT_NAMESPACES.items():
-            if qname.localname == kind.value and qname.namespace == namespace:
-                return kind
         supported = ", ".join(k.value for k in cls)
         raise MalformedXml(
             f"the root element is {{{qname.namespace or ''}}}{qname.localname}, "
@@ -84,6 +84,8 @@ _ROOT_NAMESPACES = {
     DocumentKind.NOMINA_INDIVIDUAL: ns.NOMINA_INDIVIDUAL,
     DocumentKind.NOMINA_INDIVIDUAL_DE_AJUSTE: ns.NOMINA_INDIVIDUAL_AJUSTE,
 }
+
+_KINDS_BY_TAG = {f"{{{namespace}}}{kind.value}": kind for kind, namespace in _ROOT_NAMESPACES.items()}
 
 
 class SlotMode(enum.Enum):

@@ -17,9 +17,11 @@ Example::
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from cryptography import x509
 
@@ -44,6 +46,10 @@ def _subject(cert: x509.Certificate) -> str:
     return str(names[0].value) if names else cert.subject.rfc4514_string()
 
 
+def _who(certificate: x509.Certificate) -> str:
+    return f"the certificate of {_subject(certificate)} (serial {certificate.serial_number:X})"
+
+
 def certificate_refusal(
     certificate: x509.Certificate,
     *,
@@ -61,9 +67,7 @@ def certificate_refusal(
     again (a signer finds it once); it is judged at ``at`` like a path found now.
     """
 
-    def who() -> str:
-        return f"the certificate of {_subject(certificate)} (serial {certificate.serial_number:X})"
-
+    who = functools.partial(_who, certificate)
     if at < certificate.not_valid_before_utc:
         return CertificateNotUsable(
             f"{who()} is not valid until {certificate.not_valid_before_utc.isoformat()}",
@@ -74,18 +78,10 @@ def certificate_refusal(
             f"{who()} expired on {certificate.not_valid_after_utc.isoformat()}",
             "renew it: issue a new certificate ('minica issue') or request one",
         )
-    revoked = revocation(certificate) if revocation else None
-    if revoked is not None and revoked.revoked_at <= at:
-        return CertificateNotUsable(
-            f"{who()} was revoked on {revoked.revoked_at.isoformat()} ({revoked.reason})",
-            "a revoked certificate may never sign again; get a new one",
-        )
-    try:
-        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
-        usable = usage.digital_signature and usage.content_commitment
-    except x509.ExtensionNotFound:
-        usable = False
-    if not usable:
+    revoked = _revocation_refusal(certificate, at, revocation)
+    if revoked is not None:
+        return revoked
+    if not _signing_usage(certificate):
         return CertificateNotUsable(
             f"{who()} lacks key usage digitalSignature + nonRepudiation",
             "DIAN requires both (policy Regla-2); use a signing certificate",
@@ -98,11 +94,51 @@ def certificate_refusal(
             f"{who()} does not chain to a trusted CA: {chain.problem}",
             "use a certificate from this CA, or give its CA with --trust",
         )
-    for rule in extra_rules:
+    return _rule_refusal(certificate, at, extra_rules, supplier_nit)
+
+
+def _revocation_refusal(
+    certificate: x509.Certificate, at: _dt.datetime, revocation: RevocationLookup | None
+) -> CertificateNotUsable | None:
+    revoked = revocation(certificate) if revocation else None
+    if revoked is not None and revoked.revoked_at <= at:
+        return CertificateNotUsable(
+            f"{_who(certificate)} was revoked on {revoked.revoked_at.isoformat()} ({revoked.reason})",
+            "a revoked certificate may never sign again; get a new one",
+        )
+    return None
+
+
+def _rule_refusal(
+    certificate: x509.Certificate, at: _dt.datetime, rules: Sequence[ExtraRule], supplier_nit: str | None
+) -> CertificateNotUsable | None:
+    for rule in rules:
         problem = rule(certificate, at, supplier_nit)
         if problem:
             return CertificateNotUsable(problem, "get a certificate of your own")
     return None
+
+
+def _signing_usage(certificate: x509.Certificate) -> bool:
+    """Key usage digitalSignature + nonRepudiation (DIAN's Regla-2)."""
+    try:
+        usage = certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return False
+    return bool(usage.digital_signature and usage.content_commitment)
+
+
+class _Standing(NamedTuple):
+    """A keystore certificate's standing as its certificates tell it (none of it changes)."""
+
+    path: ChainPath  # towards the anchors
+    usable: bool  # key usage for signing, and a trusted path
+    start: _dt.datetime  # the leaf and its CAs are all valid from here ...
+    end: _dt.datetime  # ... to here
+
+    def signs_at(self, at: _dt.datetime) -> bool:
+        """Whether nothing the certificates tell forbids signing at ``at``."""
+        return self.usable and self.start <= at <= self.end
 
 
 @dataclass(frozen=True)
@@ -122,7 +158,7 @@ class Signer:
     revocation: RevocationLookup | None = None
     extra_rules: tuple[ExtraRule, ...] = field(default=())
     store_hint: Callable[[Environment], str] | None = field(default=None, compare=False)
-    _path: list[ChainPath] = field(default_factory=list, init=False, repr=False, compare=False)
+    _found: list[_Standing] = field(default_factory=list, init=False, repr=False, compare=False)
 
     @classmethod
     def from_keystore(
@@ -151,23 +187,34 @@ class Signer:
                 f"{self.environment.label} store",
                 hint,
             )
-        problem = certificate_refusal(
-            self.keystore.certificate, at=at, anchors=self.anchors, intermediates=self.keystore.chain,
-            revocation=self.revocation, extra_rules=self.extra_rules,
-            supplier_nit=document.supplier_nit if document is not None else None,
-            path=self._chain_path(),
-        )
+        certificate = self.keystore.certificate
+        standing = self._standing()
+        if standing.signs_at(at):  # what may change since the certificate was made is left
+            problem = _revocation_refusal(certificate, at, self.revocation) or _rule_refusal(
+                certificate, at, self.extra_rules, _supplier_nit(document, self.extra_rules)
+            )
+        else:  # the full judgement, for its message
+            problem = certificate_refusal(
+                certificate, at=at, anchors=self.anchors, intermediates=self.keystore.chain,
+                revocation=self.revocation, extra_rules=self.extra_rules,
+                supplier_nit=_supplier_nit(document, self.extra_rules), path=standing.path,
+            )
         if problem is not None:
             raise problem
 
-    def _chain_path(self) -> ChainPath:
-        """The keystore certificate's path to the anchors, found on first use (validity, revocation
-        and the other rules are still judged at every signature)."""
-        if not self._path:
-            self._path.append(
-                chain_path(self.keystore.certificate, anchors=self.anchors, intermediates=self.keystore.chain)
-            )
-        return self._path[0]
+    def _standing(self) -> _Standing:
+        """What the certificates alone say, found on first use: reading them again at every
+        signature costs more than the checks that remain."""
+        if not self._found:
+            certificate = self.keystore.certificate
+            path = chain_path(certificate, anchors=self.anchors, intermediates=self.keystore.chain)
+            self._found.append(_Standing(
+                path,
+                path.trusted and _signing_usage(certificate),
+                max(c.not_valid_before_utc for c in path.chain),
+                min(c.not_valid_after_utc for c in path.chain),
+            ))
+        return self._found[0]
 
     def sign(
         self,
@@ -203,6 +250,11 @@ class Signer:
             role=SignerRole.parse(role) if isinstance(role, str) else role,
             digest=policy.digest_algorithm(digest) if isinstance(digest, str) else digest,
         )
+
+
+def _supplier_nit(document: UblDocument | None, rules: Sequence[ExtraRule]) -> str | None:
+    """The document's supplier NIT, read only when a rule will look at it."""
+    return document.supplier_nit if document is not None and rules else None
 
 
 def _other_store(environment: Environment) -> str:

@@ -82,6 +82,8 @@ def element_index(root: etree._Element, target: etree._Element) -> int:
 
 def codec_of(declared: str | None) -> str:
     """Python's name for the document's encoding; refuses encodings we cannot splice into."""
+    if declared in (None, "UTF-8", "utf-8"):
+        return "utf-8"  # nearly every document: no lookup
     name = declared or "utf-8"
     try:
         codec = codecs.lookup(name).name
