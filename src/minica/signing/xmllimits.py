@@ -72,6 +72,10 @@ _SIMPLIFY = "declare each namespace once, on the root element, with a short pref
 _XML_NAMESPACE = b"http://www.w3.org/XML/1998/namespace"
 #: Every byte except ``<`` and ``=``: what is left is one ``<`` per tag and one ``=`` per attribute.
 _NOT_LT_OR_EQ = bytes(b for b in range(256) if b not in b"<=")
+#: The text is translated in pieces this long: translating a whole document at once needs a buffer as
+#: large as the document (above 128 KiB, memory fresh from the system) and took twice as long on a
+#: 145 KB invoice.
+_PIECE = 64 * 1024
 #: A namespace declaration (attribute values cannot contain ``<``, so no match runs past a tag).
 _DECLARATION = re.compile(rb"""xmlns(?::([^\s=<>/"']*))?\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
 #: A start tag with more quoted values than allowed; no match runs past the next ``<``.
@@ -110,7 +114,7 @@ def scan(text: bytes) -> Shape:
     ``text`` is the document in UTF-8 or a single-byte, ASCII-compatible encoding (so every
     markup character is one ASCII byte).
     """
-    marks = text.translate(None, _NOT_LT_OR_EQ)
+    marks = b"".join([text[at : at + _PIECE].translate(None, _NOT_LT_OR_EQ) for at in range(0, len(text), _PIECE)])
     tags = elements = marks.count(b"<")  # elements: an upper bound, made tighter when it matters
     if tags > MAX_ELEMENTS:
         elements = tags - text.count(b"</")
