@@ -1,13 +1,14 @@
 """The peers of the entry-point benchmark, run in child processes of ``bench_entry_points.py``.
 
 ``python entry_peers.py compare WORK PEER,PEER,... [--seconds S]`` times the peers *interleaved*,
-one call of each in turn (each timed call right after an untimed one of the same peer: see
-:func:`compare`), so that a machine shared with other work slows them alike, and prints JSON: the
-median milliseconds per document of each peer and size.
+one call of each in turn, so that a machine shared with other work slows them alike, and prints
+JSON: the median milliseconds per document of each peer and size.
 ``python entry_peers.py rss WORK PEER`` runs one peer on the large document only and prints its
 process's peak RSS (its own ``VmHWM``).
 ``python entry_peers.py run WORK PEER --size SIZE --iterations N`` runs one peer N times and prints
 nothing (for instruction counts under callgrind).
+``python entry_peers.py steady WORK PEER --size SIZE --iterations N`` times N calls of one peer in a
+row and prints their median (a peer alone in its process: see ``benchmarks/README.md``).
 
 Peers: ``sign-floor``, ``sign-minica`` (``Signer.sign``), ``sign-signxml``, ``verify-floor``,
 ``verify-minica`` (``verify_document``), ``verify-signxml``, and ``api-sign`` / ``api-verify`` (the
@@ -157,16 +158,7 @@ def _documents(peer: str, work: Work) -> dict[str, str]:
 
 
 def compare(peers: list[str], work: Work, seconds: float) -> dict[str, Any]:
-    """Median ms per document of each peer and size, the peers called in turn.
-
-    Each timed call follows an untimed call of the same peer, as in a program that signs one
-    document after another, so that each peer pays for its own garbage and no other's. glibc's
-    malloc defers merging the small blocks of a freed tree until a block of a kilobyte or more is
-    next asked for or a large one freed: right after the floor's call on the large invoice a 2 KiB
-    allocation took 15 ms (96 µs on medium, 11 µs on small). minica's call ends by dropping its
-    large output, which does that merge inside its own timing; the floor's garbage waits for the
-    next call, so when calls alternated, minica paid for the floor's garbage as well as its own.
-    """
+    """Median ms per document of each peer and size, the peers called in turn."""
     runs = {peer: runner(peer, work) for peer in peers}
     result: dict[str, Any] = {peer: {"bytes": {}} for peer in peers}
     for size in SIZES:
@@ -183,7 +175,6 @@ def compare(peers: list[str], work: Work, seconds: float) -> dict[str, Any]:
         ):
             order = peers[turn % len(peers):] + peers[: turn % len(peers)]  # each peer first in turn
             for peer in order:
-                runs[peer](data[peer])  # untimed: takes on what the previous peer left (see above)
                 started = time.perf_counter()
                 runs[peer](data[peer])
                 samples[peer].append((time.perf_counter() - started) * 1000)
@@ -196,7 +187,7 @@ def compare(peers: list[str], work: Work, seconds: float) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=("compare", "rss", "run"))
+    parser.add_argument("mode", choices=("compare", "rss", "run", "steady"))
     parser.add_argument("work", type=Path)
     parser.add_argument("peers", help="one peer, or several separated by commas (compare)")
     parser.add_argument("--seconds", type=float, default=2.0)
@@ -212,10 +203,26 @@ def main() -> None:
         return
     run = runner(peers[0], work)
     data = Path(_documents(peers[0], work)["large" if args.mode == "rss" else args.size]).read_bytes()
+    if args.mode == "steady":
+        print(json.dumps({"median_ms": _steady(run, data, args.iterations)}))
+        return
     for _ in range(3 if args.mode == "rss" else 1 + args.iterations):
         run(data)
     if args.mode == "rss":
         print(json.dumps({"max_rss_mib": _peak_rss_kib() / 1024}))
+
+
+def _steady(run: Callable[[bytes], object], data: bytes, iterations: int) -> float:
+    """Median ms of ``iterations`` calls in a row, after three untimed ones: a program that signs
+    one document after another, with no other peer's garbage in its heap."""
+    for _ in range(3):
+        run(data)
+    samples = []
+    for _ in range(iterations):
+        started = time.perf_counter()
+        run(data)
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
 
 
 def _peak_rss_kib() -> int:
