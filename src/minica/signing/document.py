@@ -25,14 +25,16 @@ from minica.signing.xmlsafe import MAX_XML_BYTES, parse_xml
 
 _XML_NS = "http://www.w3.org/XML/1998/namespace"
 _XML_ATTRIBUTES = frozenset(f"{{{_XML_NS}}}{name}" for name in ("lang", "space", "base", "id"))
-_UBL_EXTENSIONS = f"{{{ns.EXT}}}UBLExtensions"
-_UBL_EXTENSION = f"{{{ns.EXT}}}UBLExtension"
-_EXTENSION_CONTENT = f"{{{ns.EXT}}}ExtensionContent"
+#: The UBL extension elements the signature goes in (the signer makes them where they are missing).
+UBL_EXTENSIONS = f"{{{ns.EXT}}}UBLExtensions"
+UBL_EXTENSION = f"{{{ns.EXT}}}UBLExtension"
+EXTENSION_CONTENT = f"{{{ns.EXT}}}ExtensionContent"
 _DIAN_EXTENSIONS = (f"{{{ns.STS}}}DianExtensions", f"{{{ns.STS_OLD}}}DianExtensions")
 _SIGNATURE = f"{{{ns.DS}}}Signature"
 _CAC = f"{{{ns.CAC}}}"
-_UTF8_NAMES = frozenset((None, "UTF-8", "utf-8"))
 _CBC = f"{{{ns.CBC}}}"
+#: How nearly every document declares its encoding (None: no declaration, which means UTF-8).
+UTF8_NAMES = frozenset((None, "UTF-8", "utf-8"))
 
 
 class DocumentKind(str, enum.Enum):
@@ -217,7 +219,7 @@ class UblDocument:
                 "DIAN allows exactly one signature per document; sign the unsigned original",
             )
         root = self.root
-        extensions = _child(root, _UBL_EXTENSIONS)
+        extensions = _child(root, UBL_EXTENSIONS)
         if extensions is None:
             slot = SignatureSlot(root, SlotMode.PREPEND, Wrapper.EXTENSIONS)
         else:
@@ -227,12 +229,12 @@ class UblDocument:
 
 
 def _slot_in(extensions: etree._Element) -> SignatureSlot:
-    items = [e for e in extensions if e.tag == _UBL_EXTENSION]
+    items = [e for e in extensions if e.tag == UBL_EXTENSION]
     dian_index = next(
         (i for i, e in enumerate(items) if _content_child(e, _DIAN_EXTENSIONS) is not None), -1
     )
     for item in items[dian_index + 1 :]:
-        content = _child(item, _EXTENSION_CONTENT)
+        content = _child(item, EXTENSION_CONTENT)
         if content is not None and _is_empty(content):
             return SignatureSlot(content, SlotMode.APPEND, Wrapper.NONE)
     if dian_index >= 0:
@@ -241,7 +243,7 @@ def _slot_in(extensions: etree._Element) -> SignatureSlot:
 
 
 def _content_child(extension: etree._Element, tags: tuple[str, ...]) -> etree._Element | None:
-    content = _child(extension, _EXTENSION_CONTENT)
+    content = _child(extension, EXTENSION_CONTENT)
     if content is None:
         return None
     return next((c for c in content if c.tag in tags), None)
@@ -275,7 +277,7 @@ def _has_signature(root: etree._Element, raw: bytes | None, encoding: str | None
 
 def _ascii_compatible(encoding: str | None) -> bool:
     """Whether "Signature" is spelled with the same bytes in this encoding as in ASCII."""
-    if encoding in _UTF8_NAMES:
+    if encoding in UTF8_NAMES:
         return True
     try:
         return "<Signature".encode(encoding or "utf-8") == b"<Signature"

@@ -17,7 +17,6 @@ Example::
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,15 +66,14 @@ def certificate_refusal(
     again (a signer finds it once); it is judged at ``at`` like a path found now.
     """
 
-    who = functools.partial(_who, certificate)
     if at < certificate.not_valid_before_utc:
         return CertificateNotUsable(
-            f"{who()} is not valid until {certificate.not_valid_before_utc.isoformat()}",
+            f"{_who(certificate)} is not valid until {certificate.not_valid_before_utc.isoformat()}",
             "sign at a later time or use a certificate valid now",
         )
     if at > certificate.not_valid_after_utc:
         return CertificateNotUsable(
-            f"{who()} expired on {certificate.not_valid_after_utc.isoformat()}",
+            f"{_who(certificate)} expired on {certificate.not_valid_after_utc.isoformat()}",
             "renew it: issue a new certificate ('minica issue') or request one",
         )
     revoked = _revocation_refusal(certificate, at, revocation)
@@ -83,7 +81,7 @@ def certificate_refusal(
         return revoked
     if not _signing_usage(certificate):
         return CertificateNotUsable(
-            f"{who()} lacks key usage digitalSignature + nonRepudiation",
+            f"{_who(certificate)} lacks key usage digitalSignature + nonRepudiation",
             "DIAN requires both (policy Regla-2); use a signing certificate",
         )
     if path is None:
@@ -91,7 +89,7 @@ def certificate_refusal(
     chain = path.at(at)
     if not chain.trusted:
         return CertificateNotUsable(
-            f"{who()} does not chain to a trusted CA: {chain.problem}",
+            f"{_who(certificate)} does not chain to a trusted CA: {chain.problem}",
             "use a certificate from this CA, or give its CA with --trust",
         )
     return _rule_refusal(certificate, at, extra_rules, supplier_nit)

@@ -24,7 +24,7 @@ from typing import Any, AnyStr, Generic
 from lxml import etree
 
 from minica.errors import MalformedXml
-from minica.signing.document import SlotMode
+from minica.signing.document import UTF8_NAMES, SlotMode
 
 _TOKEN_SOURCE = (
     r"<(?:!--.*?-->|\?.*?\?>|!\[CDATA\[.*?\]\]>|/[^>]*>|[^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>)"
@@ -82,7 +82,7 @@ def element_index(root: etree._Element, target: etree._Element) -> int:
 
 def codec_of(declared: str | None) -> str:
     """Python's name for the document's encoding; refuses encodings we cannot splice into."""
-    if declared in (None, "UTF-8", "utf-8"):
+    if declared in UTF8_NAMES:
         return "utf-8"  # nearly every document: no lookup
     name = declared or "utf-8"
     try:
@@ -147,13 +147,13 @@ class _Spelling(Generic[AnyStr]):
     end_open: AnyStr  # "</"
     lt: AnyStr
     cdata: AnyStr
-    hiding: tuple[AnyStr, AnyStr]  # "<!" and "<?": comments, CDATA and PIs may hide "</name"
+    hiding: tuple[AnyStr, AnyStr]  # "!" and "?" after "<": comments, CDATA and PIs may hide "</name"
     name_end: tuple[AnyStr, ...]  # what may follow a name in an end tag
 
     @classmethod
     def of(cls, convert: Callable[[str], AnyStr]) -> _Spelling[AnyStr]:
         return cls(convert("/"), convert(">"), convert("/>"), convert("</"), convert("<"), convert("<![CDATA["),
-                   (convert("<!"), convert("<?")), tuple(convert(c) for c in "> \t\r\n"))
+                   (convert("!"), convert("?")), tuple(convert(c) for c in "> \t\r\n"))
 
 
 _SPELLING_BYTES: _Spelling[bytes] = _Spelling.of(lambda value: value.encode("ascii"))
@@ -204,7 +204,7 @@ def _locate(
     for match in tokens:
         tag = match.group()
         first = tag[1:2]
-        if first in (spelled.hiding[0][1:], spelled.hiding[1][1:]):
+        if first in spelled.hiding:
             continue
         if first == spelled.slash:
             depth -= 1
@@ -236,11 +236,11 @@ def _end_tag_fast(
     if found < 0:
         return None
     for marker in spelled.hiding:
-        # "<!" as its rare second character (a single character is found with memchr, a pair
-        # byte by byte), then the "<" before it.
-        at = text.find(marker[1:], after, found)
+        # "<!" by its rare second character (one character is found with memchr, a pair byte by
+        # byte), then the "<" before it.
+        at = text.find(marker, after, found)
         while at >= 0:
             if text[at - 1 : at] == spelled.lt:
                 return None
-            at = text.find(marker[1:], at + 1, found)
+            at = text.find(marker, at + 1, found)
     return found, text.index(spelled.close, found) + 1

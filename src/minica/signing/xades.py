@@ -43,7 +43,15 @@ from minica.clock import colombian
 from minica.errors import InvalidInput
 from minica.signing import namespaces as ns
 from minica.signing import policy
-from minica.signing.document import SignatureSlot, SlotMode, UblDocument, Wrapper
+from minica.signing.document import (
+    EXTENSION_CONTENT,
+    UBL_EXTENSION,
+    UBL_EXTENSIONS,
+    SignatureSlot,
+    SlotMode,
+    UblDocument,
+    Wrapper,
+)
 from minica.signing.policy import DigestAlgorithm, SignerRole
 from minica.signing.signature_markup import SIGNATURE_NAMESPACES, SignatureMarkup, canonical_namespaces
 from minica.signing.splice import codec_of, splice, target
@@ -58,9 +66,6 @@ _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
 #: Key and certificate objects already seen to belong together (a signer passes the same ones for
 #: every document); kept with their ids, so an id cannot be reused while the entry lives.
 _MATCHED: dict[tuple[int, int], tuple[rsa.RSAPrivateKey, x509.Certificate]] = {}
-_UBL_EXTENSIONS = f"{{{ns.EXT}}}UBLExtensions"
-_UBL_EXTENSION = f"{{{ns.EXT}}}UBLExtension"
-_EXTENSION_CONTENT = f"{{{ns.EXT}}}ExtensionContent"
 #: Above this size the document's canonical form is streamed into the hash (bounded memory).
 _STREAM_ABOVE = 2 * 1024 * 1024
 
@@ -233,10 +238,10 @@ def _insert_wrapper(slot: SignatureSlot) -> tuple[etree._Element, Callable[[], N
     # it in costs twice as much. The same elements the spliced text holds; a redundant xmlns:ext
     # here is not rendered by C14N.
     outer = etree.SubElement(
-        parent, _UBL_EXTENSIONS if slot.wrapper is Wrapper.EXTENSIONS else _UBL_EXTENSION, nsmap={"ext": ns.EXT}
+        parent, UBL_EXTENSIONS if slot.wrapper is Wrapper.EXTENSIONS else UBL_EXTENSION, nsmap={"ext": ns.EXT}
     )
-    extension = etree.SubElement(outer, _UBL_EXTENSION) if slot.wrapper is Wrapper.EXTENSIONS else outer
-    content = etree.SubElement(extension, _EXTENSION_CONTENT)
+    extension = etree.SubElement(outer, UBL_EXTENSION) if slot.wrapper is Wrapper.EXTENSIONS else outer
+    content = etree.SubElement(extension, EXTENSION_CONTENT)
     tail = anchor.tail
     if slot.mode is SlotMode.PREPEND:
         anchor.insert(0, outer)
