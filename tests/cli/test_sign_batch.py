@@ -95,6 +95,40 @@ def test_one_document_still_says_where_it_went(
     assert result.exit_code == 0 and result.stdout == f"signed  {HAB} → {out}\n"
 
 
+# --- which files, and where their signed copies go -------------------------------------------------
+
+
+def test_a_folder_gives_its_xml_files_by_name_and_never_an_input_as_output(
+    issued: dict[str, Any], run: Cli, password_file: Path, folder: Path, tmp_path: Path
+) -> None:
+    (folder / "factura-0.signed.xml").write_bytes(HAB.read_bytes())  # an output of an earlier run
+    (folder / "notas.txt").write_text("not a document")
+    (tmp_path / "vacia").mkdir()  # a folder with no document beside one with five
+    single = tmp_path / "recibida.ubl"  # a file named explicitly is signed whatever its name
+    shutil.copy(HAB, single)
+    out = tmp_path / "firmadas"
+    result = _sign(run, password_file, str(tmp_path / "vacia"), str(folder), str(single), "--out-dir", str(out),
+                   "--verbose")
+    assert result.exit_code == 0, result.stderr
+    assert [line.split()[1] for line in result.stdout.splitlines()[:-1]] == [
+        *(str(folder / f"factura-{i}.xml") for i in range(5)), str(single)]
+    assert sorted(p.name for p in out.iterdir()) == [*(f"factura-{i}.xml" for i in range(5)), "recibida.ubl"]
+    beside = _sign(run, password_file, str(single))
+    assert beside.exit_code == 0 and (tmp_path / "recibida.signed.xml").is_file()
+
+    into_itself = _sign(run, password_file, str(folder), "--out-dir", str(folder), "--force")
+    assert into_itself.exit_code == 2 and "would overwrite it" in into_itself.stderr
+    link = tmp_path / "enlace"
+    link.mkdir()
+    (link / "factura-0.xml").symlink_to(out / "factura-0.xml")  # signing it into out/ would replace it
+    before = (out / "factura-0.xml").read_bytes()
+    through_link = _sign(run, password_file, str(link), "--out-dir", str(out), "--force")
+    assert through_link.exit_code == 2 and f"signing {link / 'factura-0.xml'} would overwrite it" in through_link.stderr
+    assert (out / "factura-0.xml").read_bytes() == before
+    empty = _sign(run, password_file, str(tmp_path / "vacia"))
+    assert empty.exit_code == 2 and "no XML documents to sign" in empty.stderr
+
+
 # --- existing outputs: refused, --force, --skip-existing ------------------------------------------
 
 
