@@ -179,6 +179,11 @@ def batch(work: Work, rounds: int) -> dict[tuple[str, int], float]:
     disk's own floor, the same number of signed-size files written as minica writes them
     (``atomic_write``: fsync'd, then linked) by one process and by as many as there are cores.
 
+    Key ``(place, 0)``: the batch split by hand, one ``--jobs 1`` process per core each on its share
+    of the files, all at once. No way of running minica on these cores does better: it is the
+    ceiling of ``--jobs N`` on this machine (each process starts up in parallel, nothing is
+    coordinated, and the cores are as fast as they are when all of them are busy).
+
     Each run writes into a folder of its own; they are removed only after the last run, because a
     file system allocating inodes right after thousands were freed (ext4 checks each recently freed
     one) would charge that search to whichever run came next.
@@ -189,15 +194,23 @@ def batch(work: Work, rounds: int) -> dict[tuple[str, int], float]:
         places["tmpfs"] = Path(tempfile.mkdtemp(prefix="minica-bench-", dir="/dev/shm"))
     count = len(list(Path(work.batch).glob("*.xml")))
     signed_size = len(Path(work.signed["small"]).read_bytes())
+    shares = _shares(Path(work.batch), cores)
     times: dict[tuple[str, int], list[float]] = {}
+
+    def sign(sources: list[Path], out: Path, jobs: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen([*_minica(), "--home", work.home, "sign", *map(str, sources), "--out-dir",
+                                 str(out), "--jobs", str(jobs), "--password-file", work.password_file],
+                                stdout=subprocess.DEVNULL)
+
     for round_ in range(rounds):
         for place, outputs in places.items():
-            for jobs in (1, cores):
+            for jobs in (1, cores, 0):
                 out = outputs / f"{round_}-{jobs}"
                 started = time.perf_counter()
-                subprocess.run([*_minica(), "--home", work.home, "sign", work.batch, "--out-dir", str(out),
-                                "--jobs", str(jobs), "--password-file", work.password_file],
-                               check=True, stdout=subprocess.DEVNULL)
+                running = [sign([share], out / str(n), 1) for n, share in enumerate(shares)] if jobs == 0 else \
+                    [sign([Path(work.batch)], out, jobs)]
+                if any(process.wait() for process in running):
+                    raise SystemExit("minica sign failed")
                 times.setdefault((place, jobs), []).append(time.perf_counter() - started)
         for jobs in (1, cores):
             times.setdefault(("fsync floor", jobs), []).append(
@@ -205,6 +218,21 @@ def batch(work: Work, rounds: int) -> dict[tuple[str, int], float]:
     for outputs in places.values():
         shutil.rmtree(outputs)
     return {key: statistics.median(values) for key, values in times.items()}
+
+
+def _shares(batch: Path, parts: int) -> list[Path]:
+    """The batch's files split into ``parts`` folders of consecutive files (hard links: a symbolic
+    link costs the planning a ``resolve`` per file)."""
+    files = sorted(batch.glob("*.xml"))
+    shares = []
+    for n in range(parts):
+        share = batch.parent / f"{batch.name}-share-{n}"
+        if not share.exists():
+            share.mkdir()
+            for source in files[n * len(files) // parts : (n + 1) * len(files) // parts]:
+                os.link(source, share / source.name)
+        shares.append(share)
+    return shares
 
 
 def _write_files(folder: Path, count: int, size: int, processes: int) -> float:
@@ -234,14 +262,17 @@ def _write_files(folder: Path, count: int, size: int, processes: int) -> float:
 
 def print_batch(work: Work, times: dict[tuple[str, int], float]) -> None:
     count, cores = len(list(Path(work.batch).glob("*.xml"))), max(jobs for _, jobs in times)
-    print(f"\nminica sign DIR, {count:,} small invoices — median seconds (documents per second)\n")
-    print(f"| outputs | --jobs 1 | --jobs {cores} | speed-up |\n|---|---:|---:|---:|")
+    print(f"\nminica sign DIR, {count:,} small invoices — median seconds (documents per second); the "
+          f"ceiling: {cores} processes of --jobs 1 at once, each on 1/{cores} of the files\n")
+    print(f"| outputs | --jobs 1 | --jobs {cores} | speed-up | ceiling | its speed-up |\n"
+          "|---|---:|---:|---:|---:|---:|")
     for place in dict.fromkeys(place for place, _ in times):
-        one, many = times[(place, 1)], times[(place, cores)]
+        one, many, split = times[(place, 1)], times[(place, cores)], times.get((place, 0))
         label = {"disk": "on the disk (made durable)", "tmpfs": "on tmpfs",
                  "fsync floor": "the disk's floor: the files alone, written as minica writes them"}[place]
+        ceiling = f"{split:.2f} ({count / split:,.0f}/s) | ×{one / split:.2f}" if split else "– | –"
         print(f"| {label} | {one:.2f} ({count / one:,.0f}/s) | {many:.2f} ({count / many:,.0f}/s) | "
-              f"×{one / many:.2f} |")
+              f"×{one / many:.2f} | {ceiling} |")
 
 
 # --- 4. minica serve -------------------------------------------------------------------------------
