@@ -214,8 +214,9 @@ def test_ctrl_c_says_how_many_were_signed(
 
 
 def _interrupted(home: Home, out: Path, *, workers: int, at: int) -> tuple[list[SignJob], BatchInterrupted]:
-    """40 invoices signed into ``out`` with a Ctrl-C inside the report of the ``at``-th outcome."""
-    jobs = [SignJob(HAB, out / f"factura-{i:02}.xml") for i in range(40)]
+    """Invoices signed into ``out`` (enough for a pool of ``workers``) with a Ctrl-C inside the
+    report of the ``at``-th outcome."""
+    jobs = [SignJob(HAB, out / f"factura-{i:02}.xml") for i in range(max(40, batch.POOL_MINIMUM))]
     settings = SignSettings(home.root, PASSWORD.encode(), Selection(), NOW, SignerRole.SUPPLIER, SHA256)
     seen: list[Any] = []
 
@@ -229,13 +230,37 @@ def _interrupted(home: Home, out: Path, *, workers: int, at: int) -> tuple[list[
     return jobs, stopped.value
 
 
+def test_a_batch_goes_to_worker_processes_only_when_they_pay(
+    issued: dict[str, Any], home: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starting workers costs about what signing 50 small invoices does: 10 invoices are signed in
+    this process even with 2 workers allowed; many invoices, or two large documents, go to workers."""
+    out = tmp_path / "firmadas"
+    few = [SignJob(HAB, out / f"factura-{i}.xml") for i in range(10)]
+    assert not batch.pool_pays(few)
+    assert batch.pool_pays([SignJob(HAB, out / f"factura-{i}.xml") for i in range(batch.POOL_MINIMUM)])
+    large = tmp_path / "grande.xml"
+    large.write_bytes(b" " * (batch.POOL_MINIMUM * batch.BYTES_PER_INVOICE // 2))
+    assert batch.pool_pays([SignJob(large, out / "a.xml"), SignJob(large, out / "b.xml")])
+    assert not batch.pool_pays([SignJob(tmp_path / "falta.xml", out / "falta.xml")] * 10)  # unreadable: 1 each
+
+    def no_pool(*args: Any) -> None:
+        raise AssertionError("a pool was started for 10 invoices")
+
+    monkeypatch.setattr(batch, "_sign_in_pool", no_pool)
+    settings = SignSettings(home.root, PASSWORD.encode(), Selection(), NOW, SignerRole.SUPPLIER, SHA256)
+    outcomes = sign_many(few, settings, workers=2)
+    assert [o.job for o in outcomes] == few and all(o.ok for o in outcomes)
+
+
 def test_ctrl_c_in_a_pool_finishes_what_started_and_starts_nothing_more(
     issued: dict[str, Any], home: Home, tmp_path: Path
 ) -> None:
     out = tmp_path / "firmadas"
     jobs, stopped = _interrupted(home, out, workers=2, at=3)
+    assert batch.pool_pays(jobs)  # signed by worker processes
     outcomes = stopped.outcomes
-    assert stopped.total == 40 and 3 <= len(outcomes) < 40
+    assert stopped.total == len(jobs) and 3 <= len(outcomes) < len(jobs)
     assert [o.job for o in outcomes] == jobs[: len(outcomes)] and all(o.ok for o in outcomes)
     # Every document reported is whole on disk; none other was written, nothing is half-written.
     assert sorted(files_under(out)) == sorted(o.job.target for o in outcomes)
@@ -253,7 +278,7 @@ def test_ctrl_c_while_reporting_a_written_group_loses_no_outcome(
     jobs, stopped = _interrupted(home, out, workers=1, at=at)
     outcomes = stopped.outcomes
     assert [o.job for o in outcomes] == jobs[: len(outcomes)] and all(o.ok for o in outcomes)
-    assert len(outcomes) >= min(40, 16 * ((at - 1) // 16 + 1))  # the group being reported, all of it
+    assert len(outcomes) >= 16 * ((at - 1) // 16 + 1)  # the group being reported, all of it
     assert sorted(files_under(out)) == sorted(o.job.target for o in outcomes)  # none written unreported
 
 

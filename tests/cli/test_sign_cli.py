@@ -7,11 +7,13 @@ import json
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import NOW, PASSWORD, Cli, at_instant, files_under, xmlsec1_verify
 
 from minica.ca.hierarchy import Authority
+from minica.signing import batch
 from minica.storage.home import Home
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,9 +126,20 @@ def test_wrong_password_refused_and_nothing_written(
     assert not out.exists()
 
 
+@pytest.mark.parametrize("pool", [False, True], ids=["one-process", "worker-pool"])
 def test_folder_batch_reports_failures_and_signs_the_rest(
-    authority: Authority, run: Cli, home: Home, password_file: Path, tmp_path: Path
+    authority: Authority, run: Cli, home: Home, password_file: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, pool: bool,
 ) -> None:
+    monkeypatch.setattr(batch, "POOL_MINIMUM", 2 if pool else 1_000)  # 12 documents: in workers, or not
+    pools: list[int] = []  # the size of each batch given to worker processes
+    real_pool = batch._sign_in_pool
+
+    def in_pool(jobs: list[Any], *rest: Any) -> None:
+        pools.append(len(jobs))
+        real_pool(jobs, *rest)
+
+    monkeypatch.setattr(batch, "_sign_in_pool", in_pool)
     _issue(run, password_file)
     folder = tmp_path / "lote"
     folder.mkdir()
@@ -145,6 +158,7 @@ def test_folder_batch_reports_failures_and_signs_the_rest(
     assert sorted(p.name for p in files_under(out_dir)) == [f"factura-{i:02}.xml" for i in range(10)]
     for signed in out_dir.iterdir():
         assert xmlsec_verify(home, signed).returncode == 0
+    assert pools == ([12] if pool else [])
 
 
 def test_quickstart_signs_and_verifies_the_bundled_invoice(tmp_path: Path) -> None:

@@ -40,6 +40,7 @@ from minica.ca.requests import process
 from minica.ca.requests.pdf import simple_pdf
 from minica.ca.requests.records import Status
 from minica.identity import Nit
+from minica.signing import batch
 from minica.storage.files import temporary_target
 from minica.storage.home import Home
 from minica.storage.recovery import STAGED_CA, journal_dir, recover
@@ -178,7 +179,7 @@ def prepare_batch(folder: Path) -> list[str]:
     lote = folder / "inputs" / "lote"
     lote.mkdir()
     invoice = (TESTDATA / "invoice-habilitacion.xml").read_bytes()
-    for number in range(12):  # enough for the worker pool
+    for number in range(batch.POOL_MINIMUM):  # enough for the worker pool
         (lote / f"factura-{number:02d}.xml").write_bytes(invoice)
     return [*_global(folder, 1), "sign", str(lote), "--out-dir", str(folder / "firmadas"),
             "--password-file", str(folder / "inputs" / "password.txt")]  # fmt: skip

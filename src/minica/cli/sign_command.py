@@ -127,7 +127,8 @@ def existing_outputs(jobs: list[SignJob], *, skip: bool) -> tuple[list[SignJob],
 @click.option("--trust", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="CA certificates (PEM) a --store keystore may chain to, besides this CA.")
 @click.option("--with-chain", is_flag=True, help="Also put the CA chain in KeyInfo and SigningCertificate.")
-@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
+@click.option("--jobs", type=click.IntRange(min=1),
+              help="At most this many worker processes (default: all cores); a small batch is signed in one.")
 @password_file_option
 @at_option
 @json_option
