@@ -68,8 +68,8 @@ def atomic_write_all(files: Sequence[FileWrite]) -> list[OSError | None]:
     name. What each file got: None, or the error that kept it from being written (the others are
     written all the same).
     """
-    syncfs = _syncfs()
-    if syncfs is None or len(files) < 2:
+    syncfs = _syncfs() if len(files) > 1 else None  # one file: its fsync, and no ctypes to import
+    if syncfs is None:
         return [_attempt(atomic_write, f.path, f.data, mode=f.mode, exclusive=f.exclusive) for f in files]
     results: list[OSError | None] = [None] * len(files)
     opened: dict[int, int] = {}  # index in files -> its unnamed file
