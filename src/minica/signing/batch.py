@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 #: does (importing ``concurrent.futures.process``, the forks, each worker opening the database and
 #: the keystore: 40–55 ms on 2 cores, measured with ``minica sign DIR`` on 16, 32 and 64 invoices),
 #: so a batch goes to the pool only when it is worth at least this many small invoices. On 2 cores
-#: 16 invoices took 24 % longer in a pool, 64 took as long, 2,000 took 40 % as long.
+#: 16 invoices took 24 % longer in a pool, 64 took as long, 2,000 took 60–70 % as long.
 POOL_MINIMUM = 64
 #: What a document is worth in small invoices: one each, plus one per this many bytes (signing
 #: costs about 1.4 ms a document plus 34 µs a kilobyte: 16 medium invoices of 145 KB are

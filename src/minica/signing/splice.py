@@ -17,7 +17,6 @@ import codecs
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from re import Pattern
 from typing import Any, AnyStr, Generic
 
@@ -29,15 +28,19 @@ from minica.signing.document import UTF8_NAMES, SlotMode
 _TOKEN_SOURCE = (
     r"<(?:!--.*?-->|\?.*?\?>|!\[CDATA\[.*?\]\]>|/[^>]*>|[^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>)"
 )
-_TOKEN_STR: Pattern[str] = re.compile(_TOKEN_SOURCE, re.S)
 _TOKEN_BYTES: Pattern[bytes] = re.compile(_TOKEN_SOURCE.encode("ascii"), re.S)
-_NAME_STR: Pattern[str] = re.compile(r"<([^\s/>]+)")
 _NAME_BYTES: Pattern[bytes] = re.compile(rb"<([^\s/>]+)")
 _PROBE = "<?a b='c'/>&#;"
 # Everything that is not a start tag, as an unrolled loop (each iteration starts with "<"), so the
 # regex engine never backtracks more than linearly on the well-formed text it sees.
 _NOT_START = r"[^<]*(?:(?:<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>|</[^>]*>)[^<]*)*"
 _START = r"<[^!?/][^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>"
+
+
+@functools.cache
+def _wide_patterns() -> tuple[Pattern[str], Pattern[str]]:
+    """The token and name patterns for UTF-16/32 text, compiled the first time one is spliced."""
+    return re.compile(_TOKEN_SOURCE, re.S), re.compile(r"<([^\s/>]+)")
 
 
 @functools.lru_cache(maxsize=64)
@@ -47,23 +50,33 @@ def _skip(index: int, wide: bool) -> Pattern[Any]:
     return re.compile(source if wide else source.encode("ascii"), re.S)
 
 
-@dataclass(frozen=True)
+# The records below are plain classes, not frozen dataclasses: those compile
+# their generated methods when the module is imported, at every start of minica.
+
+
 class _Edit(Generic[AnyStr]):
     """Replace ``text[start:end]`` by ``before + fragment + after``."""
 
+    __slots__ = ("start", "end", "before", "after")
     start: int
     end: int
     before: AnyStr
     after: AnyStr
 
+    def __init__(self, start: int, end: int, before: AnyStr, after: AnyStr) -> None:
+        self.start, self.end, self.before, self.after = start, end, before, after
 
-@dataclass(frozen=True)
+
 class Target:
     """Where to splice, in terms the byte scanner can find fast (see :func:`target`)."""
 
+    __slots__ = ("index", "mode", "nested")
     index: int  # the anchor's number among elements in document order (root is 0)
     mode: SlotMode
     nested: bool  # an element of the anchor's own name inside it: find its end tag by walking
+
+    def __init__(self, index: int, mode: SlotMode, nested: bool) -> None:
+        self.index, self.mode, self.nested = index, mode, nested
 
 
 def target(root: etree._Element, anchor: etree._Element, mode: SlotMode) -> Target:
@@ -132,15 +145,15 @@ def _splice_wide(data: bytes, codec: str, where: Target, fragment: str) -> bytes
     if body_codec in ("utf-16", "utf-32"):
         body_codec += "-le"  # no BOM: XML says little-endian is the usual guess; lxml agreed
     text = data[len(bom) :].decode(body_codec)
-    edit = _locate(text, _TOKEN_STR, _NAME_STR, where)
+    edit = _locate(text, *_wide_patterns(), where)
     out = text[: edit.start] + edit.before + fragment + edit.after + text[edit.end :]
     return bom + out.encode(body_codec)
 
 
-@dataclass(frozen=True)
 class _Spelling(Generic[AnyStr]):
     """The markup :func:`_locate` looks for, spelled as str or as bytes (made once, not per call)."""
 
+    __slots__ = ("slash", "close", "empty_close", "end_open", "lt", "cdata", "hiding", "name_end")
     slash: AnyStr
     close: AnyStr
     empty_close: AnyStr  # "/>"
@@ -150,14 +163,15 @@ class _Spelling(Generic[AnyStr]):
     hiding: tuple[AnyStr, AnyStr]  # "!" and "?" after "<": comments, CDATA and PIs may hide "</name"
     name_end: tuple[AnyStr, ...]  # what may follow a name in an end tag
 
-    @classmethod
-    def of(cls, convert: Callable[[str], AnyStr]) -> _Spelling[AnyStr]:
-        return cls(convert("/"), convert(">"), convert("/>"), convert("</"), convert("<"), convert("<![CDATA["),
-                   (convert("!"), convert("?")), tuple(convert(c) for c in "> \t\r\n"))
+    def __init__(self, convert: Callable[[str], AnyStr]) -> None:
+        self.slash, self.close, self.empty_close, self.end_open = (convert(c) for c in ("/", ">", "/>", "</"))
+        self.lt, self.cdata = convert("<"), convert("<![CDATA[")
+        self.hiding = (convert("!"), convert("?"))
+        self.name_end = tuple(convert(c) for c in "> \t\r\n")
 
 
-_SPELLING_BYTES: _Spelling[bytes] = _Spelling.of(lambda value: value.encode("ascii"))
-_SPELLING_STR: _Spelling[str] = _Spelling.of(str)
+_SPELLING_BYTES: _Spelling[bytes] = _Spelling(lambda value: value.encode("ascii"))
+_SPELLING_STR: _Spelling[str] = _Spelling(str)
 
 
 def _spelling(text: AnyStr) -> _Spelling[AnyStr]:

@@ -78,18 +78,16 @@ _NOT_LT_OR_EQ = bytes(b for b in range(256) if b not in b"<=")
 _PIECE = 64 * 1024
 #: A namespace declaration (attribute values cannot contain ``<``, so no match runs past a tag).
 _DECLARATION = re.compile(rb"""xmlns(?::([^\s=<>/"']*))?\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
+# The patterns below are for shapes real documents do not have, so they are compiled (by ``re``,
+# which keeps them) the first time a document needs one: compiling them at import cost 30 M
+# instructions, a twentieth of a whole ``minica sign``.
 #: A start tag with more quoted values than allowed; no match runs past the next ``<``.
-_CROWDED_TAG = re.compile(
-    rb"""<[^<>"'/!?][^<>"']*(?:(?:"[^"<]*"|'[^'<]*')[^<>"']*){%d}""" % (MAX_ATTRIBUTES_PER_ELEMENT + 1)
-)
-_WHOLE_TAG = re.compile(rb"""<[^<>"']*(?:(?:"[^"<]*"|'[^'<]*')[^<>"']*)*""")
-_ATTRIBUTE = re.compile(rb"""([^\s=<>"'/]+)\s*=\s*(?:"[^"<]*"|'[^'<]*')""")
-_ATTRIBUTE_VALUE = re.compile(rb"""=[ \t\r\n]*["']""")
+_CROWDED_TAG = rb"""<[^<>"'/!?][^<>"']*(?:(?:"[^"<]*"|'[^'<]*')[^<>"']*){%d}""" % (MAX_ATTRIBUTES_PER_ELEMENT + 1)
+_WHOLE_TAG = rb"""<[^<>"']*(?:(?:"[^"<]*"|'[^'<]*')[^<>"']*)*"""
+_ATTRIBUTE = rb"""([^\s=<>"'/]+)\s*=\s*(?:"[^"<]*"|'[^'<]*')"""
+_ATTRIBUTE_VALUE = rb"""=[ \t\r\n]*["']"""
 #: One token of a well-formed document: comment, CDATA, PI, end tag (group 1) or start tag (2, 3).
-_TOKEN = re.compile(
-    rb"""<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>|(/)|([^\s/>]+)([^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*)>)""",
-    re.S,
-)
+_TOKEN = rb"""<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>|(/)|([^\s/>]+)([^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*)>)"""
 
 
 class Shape(NamedTuple):  # not a dataclass: cheaper to define, at every start of minica
@@ -124,7 +122,7 @@ def scan(text: bytes) -> Shape:
                 "split it into several documents",
             )
     if len(marks) - tags > MAX_ATTRIBUTES:
-        attributes = _ATTRIBUTE_VALUE.subn(b"", text)[1]
+        attributes = re.subn(_ATTRIBUTE_VALUE, b"", text)[1]
         if attributes > MAX_ATTRIBUTES:
             raise HostileXml(
                 f"the document has {attributes:,} attributes, over the limit of {MAX_ATTRIBUTES:,}",
@@ -177,11 +175,12 @@ def _shared_start(uris: list[bytes]) -> int:
 
 def _check_crowded_tags(text: bytes) -> None:
     """Look at each tag with many quoted values; refuse the first with too many attributes."""
+    crowded, whole_tag, attribute = (re.compile(p) for p in (_CROWDED_TAG, _WHOLE_TAG, _ATTRIBUTE))
     position = 0
-    while (found := _CROWDED_TAG.search(text, position)) is not None:
-        whole = _WHOLE_TAG.match(text, found.start())
+    while (found := crowded.search(text, position)) is not None:
+        whole = whole_tag.match(text, found.start())
         assert whole is not None  # it matches at least what _CROWDED_TAG matched
-        names = _ATTRIBUTE.findall(whole.group())
+        names = attribute.findall(whole.group())
         attributes = sum(1 for name in names if not _is_declaration(name))
         if attributes > MAX_ATTRIBUTES_PER_ELEMENT:
             raise HostileXml(
@@ -202,7 +201,8 @@ def _walk(text: bytes, shared_uri: int) -> None:
     work = elements = total = 0
     count, weight = 0, 0  # declarations in scope of the current element, and their prefix weight
     stack: list[tuple[int, int]] = []
-    for token in _TOKEN.finditer(text):
+    attribute = re.compile(_ATTRIBUTE)
+    for token in re.finditer(_TOKEN, text, re.S):
         if token.group(1):  # end tag
             count, weight = stack.pop()
             continue
@@ -212,7 +212,7 @@ def _walk(text: bytes, shared_uri: int) -> None:
         elements += 1
         stack.append((count, weight))
         if b":" in rest or b"xmlns" in rest:
-            names = _ATTRIBUTE.findall(rest)
+            names = attribute.findall(rest)
             own = [n for n in names if _is_declaration(n)]
             if own:
                 total += len(own)
