@@ -98,9 +98,10 @@ def test_naive_signing_time_is_value_error(invoice: bytes, sign: Callable[..., b
         sign(invoice, signing_time=dt.datetime(2026, 11, 22, 10, 15))
 
 
-def test_bad_signature_id_is_invalid_input(invoice: bytes, sign: Callable[..., bytes]) -> None:
-    with pytest.raises(InvalidInput):
-        sign(invoice, signature_id='x" onload="')
+@pytest.mark.parametrize("given", ['x" onload="', "xmldsig-1\n", "1abc", ""])
+def test_bad_signature_id_is_invalid_input(invoice: bytes, sign: Callable[..., bytes], given: str) -> None:
+    with pytest.raises(InvalidInput, match="cannot be an XML Id"):
+        sign(invoice, signature_id=given)
 
 
 def test_errors_are_minica_errors() -> None:

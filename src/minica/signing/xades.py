@@ -57,7 +57,7 @@ from minica.signing.signature_markup import SIGNATURE_NAMESPACES, SignatureMarku
 from minica.signing.splice import codec_of, splice, target
 from minica.signing.xmlsafe import MAX_XML_BYTES
 
-_NCNAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+_NCNAME = r"[A-Za-z_][A-Za-z0-9_.\-]*"  # compiled (and kept by ``re``) when an Id is given
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
     "sha256": hashes.SHA256,
     "sha384": hashes.SHA384,
@@ -209,7 +209,7 @@ def _check_arguments(
 def _signature_id(given: str | None) -> str:
     if given is None:
         return f"xmldsig-{_uuid4()}"
-    if not isinstance(given, str) or not _NCNAME.match(given):
+    if not isinstance(given, str) or not re.fullmatch(_NCNAME, given):
         raise InvalidInput(
             f"'{given}' cannot be an XML Id", "use letters, digits, '-', '_' or '.', e.g. xmldsig-<uuid>"
         )
