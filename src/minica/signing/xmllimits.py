@@ -79,8 +79,8 @@ _PIECE = 64 * 1024
 #: A namespace declaration (attribute values cannot contain ``<``, so no match runs past a tag).
 _DECLARATION = re.compile(rb"""xmlns(?::([^\s=<>/"']*))?\s*=\s*(?:"([^"<]*)"|'([^'<]*)')""")
 # The patterns below are for shapes real documents do not have, so they are compiled (by ``re``,
-# which keeps them) the first time a document needs one: compiling them at import cost 30 M
-# instructions, a twentieth of a whole ``minica sign``.
+# which keeps them) the first time a document needs one: compiling them at import cost 3.7 M
+# instructions of every start of minica.
 #: A start tag with more quoted values than allowed; no match runs past the next ``<``.
 _CROWDED_TAG = rb"""<[^<>"'/!?][^<>"']*(?:(?:"[^"<]*"|'[^'<]*')[^<>"']*){%d}""" % (MAX_ATTRIBUTES_PER_ELEMENT + 1)
 _WHOLE_TAG = rb"""<[^<>"']*(?:(?:"[^"<]*"|'[^'<]*')[^<>"']*)*"""
